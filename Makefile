@@ -1,0 +1,31 @@
+# Two commands do all set-up on a fresh machine: `make example` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install example test lint bench notebook clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch==2.13.0 is pinned in pyproject.toml: the CPU build on this machine's disk, never CUDA.
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+example: $(STAMP)
+	$(BIN)/ecs-tagger tag examples/registry.csv -o out/registry_tagged.csv \
+		--text-col titel --text-col beskrivning --id-col projekt_id --overwrite --evidence
+	@echo "wrote out/registry_tagged.csv"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,44 @@
+"""ecs-tagger: tag descriptions with the smart-specialisation areas of East Central Sweden.
+
+>>> from ecs_tagger import Tagger
+>>> tagger = Tagger.load()                       # the shipped default model
+>>> result = tagger.tag("Projektet utvecklar biogas av gödsel på gårdar i Örebro län.")
+>>> result.areas, result.scores, result.evidence
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# Heavy modules (torch, spaCy) load on first use, not at `import ecs_tagger`.
+_LAZY = {
+    "Tagger": "ecs_tagger.tagger",
+    "TagResult": "ecs_tagger.results",
+    "Taxonomy": "ecs_tagger.taxonomy",
+    "Area": "ecs_tagger.taxonomy",
+    "default_taxonomy": "ecs_tagger.taxonomy",
+    "TrainSettings": "ecs_tagger.training",
+    "Embedder": "ecs_tagger.embedding.encoder",
+    "EmbedderSettings": "ecs_tagger.embedding.encoder",
+    "Preprocessor": "ecs_tagger.preprocess",
+    "PreprocessSettings": "ecs_tagger.preprocess",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+if TYPE_CHECKING:
+    from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
+    from ecs_tagger.preprocess import Preprocessor, PreprocessSettings
+    from ecs_tagger.results import TagResult
+    from ecs_tagger.tagger import Tagger
+    from ecs_tagger.taxonomy import Area, Taxonomy, default_taxonomy
+    from ecs_tagger.training import TrainSettings
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'ecs_tagger' has no attribute {name!r}")

@@ -1,0 +1,114 @@
+"""Readers for the shared corpus (../shared/corpus, or $ECS_TAGGER_CORPUS); nothing is copied."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ecs_tagger.config import CORPUS_ENV, corpus_dir
+from ecs_tagger.errors import InputError
+
+PROJEKTBANKEN = "projektbanken/projects.jsonl"
+SWECRIS = "swecris_kth/projects.jsonl.gz"
+H2020 = "h2020_norway/projects.csv"
+INTERREG_PARTNERS = "interreg_partners/partners_2021_2027.csv"
+TRAIN_LABELS = "labels/train_labels.jsonl"
+
+#: The five regions (län) of Östra Mellansverige, as Projektbanken spells them in `county`.
+OMS_REGIONS = ("Västmanland", "Örebro", "Södermanland", "Uppsala", "Östergötland")
+
+
+def corpus_path(relative: str, root: Path | None = None) -> Path:
+    """Path of a corpus file, with a clear error naming the env var when it is missing."""
+    path = (root or corpus_dir()) / relative
+    if not path.exists():
+        raise InputError(
+            f"corpus file not found: {path}. Put the shared corpus beside the repository "
+            f"(../shared/corpus) or point {CORPUS_ENV} at it."
+        )
+    return path
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def load_projektbanken(root: Path | None = None) -> pd.DataFrame:
+    """Projektbanken projects, one row each, with a `text` column (title + newline + description)."""
+    frame = pd.DataFrame(list(_read_jsonl(corpus_path(PROJEKTBANKEN, root))))
+    frame["text"] = join_title(frame["title"], frame["description"])
+    return frame
+
+
+def load_swecris(root: Path | None = None) -> pd.DataFrame:
+    """SweCRIS projects with `id` (SWECRIS-<projectId>), `text_sv` and `text_en` (title + abstract)."""
+    frame = pd.DataFrame(list(_read_jsonl(corpus_path(SWECRIS, root))))
+    frame["id"] = "SWECRIS-" + frame["projectId"].astype(str)
+    frame["text_sv"] = join_title(frame["projectTitleSv"], frame["projectAbstractSv"])
+    frame["text_en"] = join_title(frame["projectTitleEn"], frame["projectAbstractEn"])
+    return frame
+
+
+def join_title(titles: pd.Series, bodies: pd.Series) -> pd.Series:
+    """Title and body joined by a newline; None where the body is missing or empty."""
+    out = []
+    for title, body in zip(titles, bodies, strict=True):
+        body_text = body.strip() if isinstance(body, str) else ""
+        title_text = title.strip() if isinstance(title, str) else ""
+        out.append(f"{title_text}\n{body_text}".strip() if body_text else None)
+    return pd.Series(out, index=titles.index, dtype=object)
+
+
+def load_training_data(root: Path | None = None) -> pd.DataFrame:
+    """The labelled records joined to their texts.
+
+    Columns: id, source, text (the field the annotator read, with its title), text_en (the
+    English parallel abstract for SweCRIS records, else None), areas (list), confidence, sampling.
+    """
+    labels = pd.DataFrame(list(_read_jsonl(corpus_path(TRAIN_LABELS, root))))
+    projects = load_projektbanken(root).set_index("id")
+    swecris = load_swecris(root).set_index("id")
+    texts: list[str | None] = []
+    english: list[str | None] = []
+    for record in labels.itertuples():
+        if record.source == "projektbanken":
+            texts.append(projects["text"].get(record.id))
+            english.append(None)
+        else:
+            texts.append(swecris["text_sv"].get(record.id))
+            english.append(swecris["text_en"].get(record.id))
+    labels["text"] = texts
+    labels["text_en"] = english
+    missing = labels.loc[labels["text"].isna(), "id"].tolist()
+    if missing:
+        raise InputError(f"labelled records without text in the corpus: {', '.join(missing[:10])}")
+    return labels[["id", "source", "text", "text_en", "areas", "confidence", "sampling"]]
+
+
+def load_h2020(root: Path | None = None) -> pd.DataFrame:
+    """Horizon 2020 projects with Norwegian participants (English titles, weak area labels)."""
+    return pd.read_csv(corpus_path(H2020, root), dtype={"project_id": str})
+
+
+def load_interreg_partners(root: Path | None = None) -> pd.DataFrame:
+    """Swedish partners in Interreg 2021-2027 projects."""
+    return pd.read_csv(corpus_path(INTERREG_PARTNERS, root), dtype={"id": str})
+
+
+def data_hash(frame: pd.DataFrame, columns: list[str]) -> str:
+    """sha256 of the given columns, row by row as JSON: identifies the training data of a model."""
+    digest = hashlib.sha256()
+    for row in frame[columns].itertuples(index=False):
+        digest.update(json.dumps(list(row), ensure_ascii=False, default=str).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()

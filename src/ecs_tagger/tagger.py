@@ -1,0 +1,366 @@
+"""The library's front door: `Tagger.load()`, `tagger.tag(text)`, `tagger.tag_many(texts)`, `Tagger.train(...)`."""
+
+from __future__ import annotations
+
+import math
+import platform
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ecs_tagger.classifier import AreaClassifier, AreaFeatures
+from ecs_tagger.config import default_model_dir
+from ecs_tagger.corpus import data_hash
+from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
+from ecs_tagger.errors import ModelError
+from ecs_tagger.evidence import build_evidence
+from ecs_tagger.features import LemmaTfidf
+from ecs_tagger.metrics import MultiLabelReport, multilabel_report
+from ecs_tagger.model_card import render_model_card
+from ecs_tagger.model_io import ModelParts, load_model, save_model
+from ecs_tagger.preprocess import PreprocessedText, Preprocessor, PreprocessSettings
+from ecs_tagger.results import (
+    STATUS_EMPTY,
+    STATUS_NOT_TEXT,
+    STATUS_OK,
+    STATUS_TRUNCATED,
+    STATUS_UNTRAINED_LANGUAGE,
+    TagResult,
+)
+from ecs_tagger.taxonomy import Taxonomy, default_taxonomy
+from ecs_tagger.training import (
+    TrainingSet,
+    TrainSettings,
+    cross_validate,
+    fit_classifier,
+    prepare,
+)
+
+#: Languages the shipped training data covers; others are tagged but flagged.
+TRAINED_LANGUAGES = ("sv", "en")
+
+ProgressCallback = Callable[[int], None]
+
+
+def _library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for package in ("ecs-tagger", "scikit-learn", "sentence-transformers", "torch", "spacy", "numpy"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return versions
+
+
+def coerce_text(value: Any) -> tuple[str | None, str, str]:
+    """(text, status, message) for one input cell: text when it can be tagged, else a skip status."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None, STATUS_EMPTY, "no text"
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            return None, STATUS_NOT_TEXT, "bytes that are not UTF-8 text"
+    if not isinstance(value, str):
+        return None, STATUS_NOT_TEXT, f"a {type(value).__name__} ({str(value)[:40]!r}), not text"
+    if not value.strip():
+        return None, STATUS_EMPTY, "only white space"
+    return value, STATUS_OK, ""
+
+
+class Tagger:
+    """A trained tagger: preprocessing, embedding model, lexical features and area classifier."""
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        lexical: LemmaTfidf,
+        classifier: AreaClassifier,
+        manifest: dict[str, Any],
+        *,
+        embedder: Embedder | None = None,
+        preprocessor: Preprocessor | None = None,
+    ) -> None:
+        self.taxonomy = taxonomy
+        self.lexical = lexical
+        self.classifier = classifier
+        self.manifest = manifest
+        settings = manifest.get("settings", {})
+        self.embedder = embedder or Embedder(EmbedderSettings(**settings.get("embedder", {})))
+        self.preprocessor = preprocessor or Preprocessor(
+            PreprocessSettings(**settings.get("preprocess", {}))
+        )
+        self._terms = lexical.terms_
+        self._embedder_checked = False
+
+    # -- identity ------------------------------------------------------------------------------
+    @property
+    def model_version(self) -> str:
+        return str(self.manifest.get("model_version", "unsaved"))
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return self.taxonomy.codes
+
+    @property
+    def metrics(self) -> MultiLabelReport | None:
+        """Cross-validated metrics recorded at training time."""
+        cv = self.manifest.get("cross_validation")
+        return MultiLabelReport.from_dict(cv["report"]) if cv else None
+
+    def _check_embedder(self) -> None:
+        if self._embedder_checked:
+            return
+        expected = self.manifest.get("embedding_model_id")
+        actual = self.embedder.model_id
+        if expected and actual != expected:
+            raise ModelError(
+                f"this model was trained on embeddings of {expected!r}, but the embedding model "
+                f"given is {actual!r}: use the same embedding model, or train a new model"
+            )
+        self._embedder_checked = True
+
+    # -- loading and saving --------------------------------------------------------------------
+    @classmethod
+    def load(
+        cls,
+        path: str | Path | None = None,
+        *,
+        taxonomy: Taxonomy | None = None,
+        embedder: Embedder | None = None,
+        cache_directory: Path | None = None,
+        use_cache: bool = True,
+    ) -> Tagger:
+        """Load a model folder (default: the shipped model in models/default).
+
+        `taxonomy`, when given, must be the one the model was trained for; an `embedder`, when
+        given, must produce the embeddings the model was trained on (checked at first use).
+        """
+        directory = Path(path) if path is not None else default_model_dir()
+        parts = load_model(directory, expected_taxonomy=taxonomy)
+        if embedder is None:
+            settings = EmbedderSettings(**parts.manifest.get("settings", {}).get("embedder", {}))
+            embedder = Embedder(settings, cache_directory=cache_directory, use_cache=use_cache)
+        return cls(parts.taxonomy, parts.lexical, parts.classifier, parts.manifest, embedder=embedder)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model folder; the model version is derived from its learned numbers."""
+        parts = ModelParts(self.taxonomy, self.lexical, self.classifier, self.manifest)
+        self.manifest = save_model(parts, Path(path), "")
+        (Path(path) / "README.md").write_text(render_model_card(self.manifest), encoding="utf-8")
+        return Path(path)
+
+    # -- tagging -------------------------------------------------------------------------------
+    def features(self, documents: Sequence[PreprocessedText], progress: ProgressCallback | None = None) -> AreaFeatures:
+        self._check_embedder()
+        embeddings = self.embedder.embed_documents([d.clean for d in documents], progress=progress)
+        lexical = self.lexical.transform([d.lemmas for d in documents])
+        return AreaFeatures(embeddings, lexical)
+
+    def tag(self, text: Any, *, evidence: bool = True) -> TagResult:
+        """Tag one text; `evidence` adds supporting sentences and terms for each tag."""
+        return self.tag_many([text], evidence=evidence)[0]
+
+    def tag_many(
+        self,
+        texts: Iterable[Any] | pd.Series,
+        *,
+        evidence: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> list[TagResult]:
+        """Tag many texts in one batch; one result per input, in order, untaggable ones marked."""
+        values = list(texts)
+        coerced = [coerce_text(value) for value in values]
+        rows = [i for i, (text, _, _) in enumerate(coerced) if text is not None]
+        documents = self.preprocessor.process_many([coerced[i][0] or "" for i in rows])
+        results: list[TagResult | None] = [None] * len(values)
+        for i, (text, status, message) in enumerate(coerced):
+            if text is None:
+                results[i] = TagResult(
+                    areas=(), scores={code: math.nan for code in self.codes}, language="",
+                    model_version=self.model_version, status=status, message=message,
+                )
+                if progress is not None:
+                    progress(1)
+        if rows:
+            features = self.features(documents, progress=progress)
+            probabilities = self.classifier.predict_proba(features)
+            decisions = probabilities >= self.classifier.thresholds_
+            sentence_vectors = self._sentence_vectors(documents, decisions) if evidence else None
+            for position, (row, document) in enumerate(zip(rows, documents, strict=True)):
+                results[row] = self._result(
+                    document,
+                    probabilities[position],
+                    decisions[position],
+                    features.lexical[position],
+                    None if sentence_vectors is None else sentence_vectors[position],
+                    evidence,
+                )
+        return [result for result in results if result is not None]
+
+    def _sentence_vectors(
+        self, documents: Sequence[PreprocessedText], decisions: np.ndarray
+    ) -> list[np.ndarray | None]:
+        """Embeddings of the sentences of every document that got at least one tag."""
+        wanted = [i for i, row in enumerate(decisions) if row.any() and documents[i].sentences]
+        sentences = [s.text for i in wanted for s in documents[i].sentences]
+        vectors = self.embedder.embed_sentences(sentences) if sentences else np.zeros((0, 0))
+        out: list[np.ndarray | None] = [None] * len(documents)
+        offset = 0
+        for i in wanted:
+            count = len(documents[i].sentences)
+            out[i] = vectors[offset : offset + count]
+            offset += count
+        return out
+
+    def _result(
+        self,
+        document: PreprocessedText,
+        probabilities: np.ndarray,
+        decisions: np.ndarray,
+        lexical_row: Any,
+        sentence_vectors: np.ndarray | None,
+        evidence: bool,
+    ) -> TagResult:
+        status, message = STATUS_OK, ""
+        if document.language not in TRAINED_LANGUAGES:
+            status = STATUS_UNTRAINED_LANGUAGE
+            message = f"language '{document.language}' detected; the model was trained on sv and en, tagged anyway"
+        elif document.truncated:
+            status, message = STATUS_TRUNCATED, "text cut to its first part before tagging"
+        areas = tuple(code for code, on in zip(self.codes, decisions, strict=True) if on)
+        tagged = [self.codes.index(code) for code in areas]
+        return TagResult(
+            areas=areas,
+            scores={code: round(float(p), 4) for code, p in zip(self.codes, probabilities, strict=True)},
+            language=document.language,
+            model_version=self.model_version,
+            status=status,
+            message=message,
+            evidence=(
+                build_evidence(
+                    self.classifier, self.codes, self._terms, document, lexical_row,
+                    sentence_vectors, tagged,
+                )
+                if evidence
+                else {}
+            ),
+            clean_text=document.clean,
+        )
+
+    def predict_frame(self, texts: Iterable[Any] | pd.Series) -> pd.DataFrame:
+        """Tags as a DataFrame: `areas`, `score_<code>` per area, `tag_status`, `model_version`."""
+        results = self.tag_many(texts)
+        index = texts.index if isinstance(texts, pd.Series) else None
+        return results_frame(results, self.codes, index=index)
+
+    # -- training and evaluation ---------------------------------------------------------------
+    @classmethod
+    def train(
+        cls,
+        data: pd.DataFrame,
+        text_col: str = "text",
+        labels_col: str = "areas",
+        *,
+        taxonomy: Taxonomy | None = None,
+        settings: TrainSettings | None = None,
+        extra: pd.DataFrame | None = None,
+        embedder: Embedder | None = None,
+        cross_validation: bool = True,
+        progress: ProgressCallback | None = None,
+    ) -> Tagger:
+        """Train a tagger on a labelled DataFrame (areas as lists or ';'-separated codes).
+
+        `extra` rows (same columns) are added to training only: corrections, translations or weakly
+        labelled texts; they carry optional `group`, `weight` and `evaluate` columns and by default
+        are not scored in the cross-validation. With `cross_validation`, 5-fold out-of-fold metrics
+        are computed and stored in the manifest.
+        """
+        taxonomy = taxonomy or default_taxonomy()
+        settings = settings or TrainSettings()
+        frame = data.copy()
+        if "evaluate" not in frame.columns:
+            frame["evaluate"] = True
+        if extra is not None and len(extra):
+            extra = extra.copy()
+            if "evaluate" not in extra.columns:
+                extra["evaluate"] = False
+            frame = pd.concat([frame, extra], ignore_index=True)
+        training = TrainingSet.from_frame(frame, taxonomy, text_col, labels_col)
+        embedder = embedder or Embedder(settings.embedder)
+        preprocessor = Preprocessor(settings.preprocess)
+        prepared = prepare(training.texts, preprocessor, embedder, progress)
+        manifest: dict[str, Any] = {
+            "name": settings.name,
+            "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "versions": _library_versions(),
+            "embedding_model": settings.embedder.model,
+            "embedding_model_id": embedder.model_id,
+            "settings": settings.to_dict(),
+            "training_data": {
+                "documents": int(training.evaluate.sum()),
+                "extra_documents": int((~training.evaluate).sum()),
+                "sha256": data_hash(frame.assign(_areas=frame[labels_col].astype(str)), [text_col, "_areas"]),
+                "label_counts": {
+                    code: int(training.labels[training.evaluate, i].sum())
+                    for i, code in enumerate(taxonomy.codes)
+                },
+                "none_count": int((~training.labels[training.evaluate].any(axis=1)).sum()),
+            },
+        }
+        if cross_validation:
+            report, per_fold, _ = cross_validate(training, prepared, settings, taxonomy.codes)
+            manifest["cross_validation"] = {
+                "folds": settings.cv_folds,
+                "report": report.to_dict(),
+                "per_fold": per_fold,
+            }
+        everything = np.arange(len(training.texts))
+        lexical, classifier = fit_classifier(
+            prepared, training.labels, settings, everything, training.weights, training.groups
+        )
+        manifest["thresholds"] = {
+            code: float(t) for code, t in zip(taxonomy.codes, classifier.thresholds_, strict=True)
+        }
+        tagger = cls(taxonomy, lexical, classifier, manifest, embedder=embedder, preprocessor=preprocessor)
+        tagger._embedder_checked = True
+        return tagger
+
+    def evaluate(
+        self, data: pd.DataFrame, text_col: str = "text", labels_col: str = "areas"
+    ) -> MultiLabelReport:
+        """Precision, recall and F1 of this tagger on labelled data."""
+        training = TrainingSet.from_frame(data, self.taxonomy, text_col, labels_col)
+        results = self.tag_many(training.texts)
+        predicted = np.array([[code in r.areas for code in self.codes] for r in results], dtype=bool)
+        return multilabel_report(self.codes, training.labels, predicted)
+
+    def with_settings(self, **embedder_settings: Any) -> Tagger:
+        """A copy using other embedder settings (e.g. batch_size); the model stays the same."""
+        embedder = Embedder(replace(self.embedder.settings, **embedder_settings),
+                            cache_directory=self.embedder.cache_directory,
+                            use_cache=self.embedder.use_cache)
+        return Tagger(self.taxonomy, self.lexical, self.classifier, self.manifest,
+                      embedder=embedder, preprocessor=self.preprocessor)
+
+
+def results_frame(
+    results: Sequence[TagResult], codes: Sequence[str], index: Any = None
+) -> pd.DataFrame:
+    """The output columns of the `tag` contract for a list of results."""
+    frame = pd.DataFrame(
+        {
+            "areas": [";".join(r.areas) for r in results],
+            **{f"score_{code}": [r.scores.get(code, math.nan) for r in results] for code in codes},
+            "model_version": [r.model_version for r in results],
+            "tag_status": [r.status_text for r in results],
+        },
+        index=index,
+    )
+    return frame

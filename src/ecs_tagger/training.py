@@ -1,0 +1,171 @@
+"""Training: labelled DataFrame → features → classifier, with cross-validated metrics."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ecs_tagger.classifier import AreaClassifier, AreaFeatures, folds_for
+from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
+from ecs_tagger.errors import InputError
+from ecs_tagger.features import LemmaTfidf
+from ecs_tagger.metrics import MultiLabelReport, multilabel_report
+from ecs_tagger.preprocess import PreprocessedText, Preprocessor, PreprocessSettings
+from ecs_tagger.taxonomy import Taxonomy
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Everything that decides a trained model besides its data."""
+
+    name: str = "ecs-tagger"
+    cv_folds: int = 5
+    random_state: int = 0
+    c_embedding: float = 4.0
+    c_lexical: float = 8.0
+    inner_folds: int = 5
+    ngram_max: int = 2
+    min_df: int = 2
+    max_features: int = 20000
+    preprocess: PreprocessSettings = field(default_factory=PreprocessSettings)
+    embedder: EmbedderSettings = field(default_factory=EmbedderSettings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_areas(value: Any, taxonomy: Taxonomy, where: str) -> tuple[str, ...]:
+    """Areas from a list, or a string of codes separated by ';' or ','; empty means none."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ()
+    if isinstance(value, str):
+        codes = [c.strip() for c in value.replace(",", ";").split(";") if c.strip()]
+    elif isinstance(value, list | tuple | np.ndarray):
+        codes = [str(c).strip() for c in value if str(c).strip()]
+    else:
+        raise InputError(f"{where}: areas must be a list or a ';'-separated string, got {value!r}")
+    return taxonomy.validate_codes(codes, where)
+
+
+@dataclass
+class TrainingSet:
+    """Validated training rows: texts, label matrix, CV groups, weights and which rows are scored."""
+
+    texts: list[str]
+    labels: np.ndarray
+    groups: np.ndarray
+    weights: np.ndarray
+    evaluate: np.ndarray
+
+    @classmethod
+    def from_frame(
+        cls,
+        data: pd.DataFrame,
+        taxonomy: Taxonomy,
+        text_col: str = "text",
+        labels_col: str = "areas",
+    ) -> TrainingSet:
+        """Rows of `data`; optional columns `group` (CV group), `weight`, `evaluate` (bool)."""
+        for column in (text_col, labels_col):
+            if column not in data.columns:
+                raise InputError(
+                    f"training data has no column {column!r} (columns: {', '.join(map(str, data.columns))})"
+                )
+        if data.empty:
+            raise InputError("training data is empty")
+        texts: list[str] = []
+        labels = np.zeros((len(data), len(taxonomy)), dtype=bool)
+        for row, (text, value) in enumerate(zip(data[text_col], data[labels_col], strict=True)):
+            if not isinstance(text, str) or not text.strip():
+                raise InputError(f"training row {row}: column {text_col!r} holds no text ({text!r})")
+            texts.append(text)
+            for code in parse_areas(value, taxonomy, f"training row {row}, column {labels_col!r}"):
+                labels[row, taxonomy.index(code)] = True
+        groups = (
+            pd.factorize(data["group"].astype(str))[0] if "group" in data.columns else np.arange(len(data))
+        )
+        weights = data["weight"].to_numpy(float) if "weight" in data.columns else np.ones(len(data))
+        evaluate = data["evaluate"].to_numpy(bool) if "evaluate" in data.columns else np.ones(len(data), bool)
+        return cls(texts, labels, np.asarray(groups), weights, evaluate)
+
+
+@dataclass
+class PreparedData:
+    """Training texts after preprocessing and embedding (computed once, shared by all folds)."""
+
+    documents: list[PreprocessedText]
+    embeddings: np.ndarray
+
+
+def prepare(
+    texts: Sequence[str],
+    preprocessor: Preprocessor,
+    embedder: Embedder,
+    progress: Callable[[int], None] | None = None,
+) -> PreparedData:
+    documents = preprocessor.process_many(texts)
+    embeddings = embedder.embed_documents([doc.clean for doc in documents], progress=progress)
+    return PreparedData(documents, embeddings)
+
+
+def fit_classifier(
+    prepared: PreparedData,
+    labels: np.ndarray,
+    settings: TrainSettings,
+    rows: np.ndarray,
+    weights: np.ndarray,
+    groups: np.ndarray,
+) -> tuple[LemmaTfidf, AreaClassifier]:
+    """Fit the lexical vocabulary and the classifier on the given rows."""
+    lexical = LemmaTfidf(settings.ngram_max, settings.min_df, settings.max_features)
+    lemmas = [prepared.documents[i].lemmas for i in rows]
+    lexical.fit(lemmas)
+    features = AreaFeatures(prepared.embeddings[rows], lexical.transform(lemmas))
+    classifier = AreaClassifier(
+        c_embedding=settings.c_embedding,
+        c_lexical=settings.c_lexical,
+        inner_folds=settings.inner_folds,
+        random_state=settings.random_state,
+    )
+    classifier.fit(features, labels[rows], sample_weight=weights[rows], groups=groups[rows])
+    return lexical, classifier
+
+
+def cross_validate(
+    training: TrainingSet,
+    prepared: PreparedData,
+    settings: TrainSettings,
+    codes: tuple[str, ...],
+) -> tuple[MultiLabelReport, list[dict[str, Any]], np.ndarray]:
+    """Out-of-fold report over the rows marked `evaluate`, per-fold reports, OOF probabilities.
+
+    Folds keep each group together and are stratified on "has any area"; every step that learns
+    (vocabulary, classifiers, stacking, thresholds) is fitted inside the training part of each fold.
+    """
+    n = len(training.texts)
+    any_area = training.labels.any(axis=1)
+    probabilities = np.full((n, len(codes)), np.nan)
+    predicted = np.zeros((n, len(codes)), dtype=bool)
+    per_fold: list[dict[str, Any]] = []
+    for fold, (train, test) in enumerate(
+        folds_for(any_area, training.groups, settings.cv_folds, settings.random_state)
+    ):
+        lexical, classifier = fit_classifier(
+            prepared, training.labels, settings, train, training.weights, training.groups
+        )
+        features = AreaFeatures(
+            prepared.embeddings[test], lexical.transform([prepared.documents[i].lemmas for i in test])
+        )
+        probabilities[test] = classifier.predict_proba(features)
+        predicted[test] = probabilities[test] >= classifier.thresholds_
+        scored = test[training.evaluate[test]]
+        fold_report = multilabel_report(codes, training.labels[scored], predicted[scored])
+        per_fold.append({"fold": fold, **fold_report.to_dict()})
+    mask = training.evaluate
+    report = multilabel_report(codes, training.labels[mask], predicted[mask])
+    return report, per_fold, probabilities
