@@ -74,9 +74,11 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         inner_folds: int = 5,
         class_weight: str | None = "balanced",
         random_state: int = 0,
+        signals: str = "both",
     ) -> None:
         self.c_embedding = c_embedding
         self.c_lexical = c_lexical
+        self.signals = signals
         self.inner_folds = inner_folds
         self.class_weight = class_weight
         self.random_state = random_state
@@ -90,8 +92,13 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     ) -> tuple[LogisticRegression | None, LogisticRegression | None]:
         if not y.any() or y.all():
             return None, None
-        emb = self._base(self.c_embedding).fit(X.embeddings, y, sample_weight=weight)
-        lex = self._base(self.c_lexical).fit(X.lexical, y, sample_weight=weight)
+        if self.signals not in ("both", "embedding", "lexical"):
+            raise ValueError(f"signals must be 'both', 'embedding' or 'lexical', not {self.signals!r}")
+        # A switched-off signal (for ablations) is fitted on a constant: its score carries nothing.
+        embeddings = X.embeddings if self.signals != "lexical" else np.zeros((len(y), 1))
+        lexical = X.lexical if self.signals != "embedding" else sp.csr_matrix((len(y), 1))
+        emb = self._base(self.c_embedding).fit(embeddings, y, sample_weight=weight)
+        lex = self._base(self.c_lexical).fit(lexical, y, sample_weight=weight)
         return emb, lex
 
     def fit(
@@ -145,8 +152,8 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             if emb is None or lex is None:
                 oof[test] = 0.0
                 continue
-            oof[test, 0] = emb.decision_function(X.embeddings[test])
-            oof[test, 1] = lex.decision_function(X.lexical[test])
+            oof[test, 0] = emb.decision_function(X.embeddings[test]) if self.signals != "lexical" else 0
+            oof[test, 1] = lex.decision_function(X.lexical[test]) if self.signals != "embedding" else 0
         stack = LogisticRegression(C=1.0, max_iter=1000).fit(oof, y, sample_weight=weight)
         for signal in range(2):
             platt = LogisticRegression(C=1.0, max_iter=1000)
@@ -164,10 +171,12 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 stacked_oof[test] = float(y[train].mean())
         emb, lex = self._fit_base(X, y, weight)
         assert emb is not None and lex is not None
-        self.embedding_coef_[area] = emb.coef_[0]
-        self.embedding_intercept_[area] = emb.intercept_[0]
-        self.lexical_coef_[area] = lex.coef_[0]
-        self.lexical_intercept_[area] = lex.intercept_[0]
+        if self.signals != "lexical":
+            self.embedding_coef_[area] = emb.coef_[0]
+            self.embedding_intercept_[area] = emb.intercept_[0]
+        if self.signals != "embedding":
+            self.lexical_coef_[area] = lex.coef_[0]
+            self.lexical_intercept_[area] = lex.intercept_[0]
         self.stack_coef_[area] = [stack.coef_[0, 0], stack.coef_[0, 1], stack.intercept_[0]]
         self.oof_probabilities_[:, area] = stacked_oof
         self.thresholds_[area] = best_threshold(y, stacked_oof)

@@ -29,6 +29,7 @@ class TrainSettings:
     c_embedding: float = 4.0
     c_lexical: float = 8.0
     inner_folds: int = 5
+    signals: str = "both"
     ngram_max: int = 2
     min_df: int = 2
     max_features: int = 20000
@@ -131,6 +132,7 @@ def fit_classifier(
         c_lexical=settings.c_lexical,
         inner_folds=settings.inner_folds,
         random_state=settings.random_state,
+        signals=settings.signals,
     )
     classifier.fit(features, labels[rows], sample_weight=weights[rows], groups=groups[rows])
     return lexical, classifier
