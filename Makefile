@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 example: $(STAMP)
+	mkdir -p out
 	$(BIN)/ecs-tagger tag examples/registry.csv -o out/registry_tagged.csv \
 		--text-col titel --text-col beskrivning --id-col projekt_id --overwrite --evidence
 	@echo "wrote out/registry_tagged.csv"

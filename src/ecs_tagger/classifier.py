@@ -69,8 +69,8 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def __init__(
         self,
-        c_embedding: float = 4.0,
-        c_lexical: float = 8.0,
+        c_embedding: float = 16.0,
+        c_lexical: float = 16.0,
         inner_folds: int = 5,
         class_weight: str | None = "balanced",
         random_state: int = 0,
@@ -85,7 +85,9 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     # -- fitting -------------------------------------------------------------------------------
     def _base(self, c: float) -> LogisticRegression:
-        return LogisticRegression(C=c, class_weight=self.class_weight, max_iter=2000, tol=1e-5)
+        return LogisticRegression(
+            C=c, class_weight=self.class_weight, solver="liblinear", max_iter=1000, tol=1e-4
+        )
 
     def _fit_base(
         self, X: AreaFeatures, y: np.ndarray, weight: np.ndarray | None

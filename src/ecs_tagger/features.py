@@ -26,7 +26,7 @@ def _identity(tokens: list[str]) -> list[str]:
 class LemmaTfidf(BaseEstimator, TransformerMixin):  # type: ignore[misc]
     """TF-IDF of lemma n-grams; input is one lemma sequence per document."""
 
-    def __init__(self, ngram_max: int = 2, min_df: int = 2, max_features: int = 20000) -> None:
+    def __init__(self, ngram_max: int = 1, min_df: int = 2, max_features: int = 20000) -> None:
         self.ngram_max = ngram_max
         self.min_df = min_df
         self.max_features = max_features

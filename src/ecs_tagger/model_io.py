@@ -95,6 +95,9 @@ def save_model(parts: ModelParts, directory: Path, model_card: str = "") -> dict
         )
         if model_card:
             (staging / MODEL_CARD).write_text(model_card, encoding="utf-8")
+        staging.chmod(0o755)  # mkdtemp makes it private; a model folder is shared like any other
+        for path in staging.iterdir():
+            path.chmod(0o644)
         if directory.exists():
             backup = directory.with_name(f".{directory.name}.old")
             shutil.rmtree(backup, ignore_errors=True)

@@ -26,11 +26,11 @@ class TrainSettings:
     name: str = "ecs-tagger"
     cv_folds: int = 5
     random_state: int = 0
-    c_embedding: float = 4.0
-    c_lexical: float = 8.0
+    c_embedding: float = 16.0
+    c_lexical: float = 16.0
     inner_folds: int = 5
     signals: str = "both"
-    ngram_max: int = 2
+    ngram_max: int = 1
     min_df: int = 2
     max_features: int = 20000
     preprocess: PreprocessSettings = field(default_factory=PreprocessSettings)
