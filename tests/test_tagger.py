@@ -54,7 +54,12 @@ def test_tag_many_keeps_order_and_marks_untaggable_rows(small_tagger: Tagger) ->
     values = [BIOGAS, None, "", 42, float("nan"), NORWEGIAN, BIOGAS]
     results = small_tagger.tag_many(pd.Series(values))
     assert len(results) == len(values)
-    assert [r.status for r in results[1:5]] == [STATUS_EMPTY, STATUS_EMPTY, STATUS_NOT_TEXT, STATUS_EMPTY]
+    assert [r.status for r in results[1:5]] == [
+        STATUS_EMPTY,
+        STATUS_EMPTY,
+        STATUS_NOT_TEXT,
+        STATUS_EMPTY,
+    ]
     assert all(math.isnan(s) for s in results[3].scores.values())
     assert "int" in results[3].message
     assert results[5].status == STATUS_UNTRAINED_LANGUAGE and results[5].language == "no"
@@ -80,7 +85,9 @@ def test_loading_for_another_taxonomy_fails_clearly(small_tagger: Tagger, tmp_pa
         Tagger.load(tmp_path / "model", taxonomy=other)
 
 
-def test_loading_with_another_embedding_model_fails_clearly(small_tagger: Tagger, tmp_path: Path) -> None:
+def test_loading_with_another_embedding_model_fails_clearly(
+    small_tagger: Tagger, tmp_path: Path
+) -> None:
     small_tagger.save(tmp_path / "model")
     truncating = Embedder(EmbedderSettings(chunk_long_texts=False))
     loaded = Tagger.load(tmp_path / "model", embedder=truncating)
@@ -109,11 +116,15 @@ def test_cross_validation_reports_metrics(small_training_frame: pd.DataFrame) ->
     assert len(tagger.manifest["cross_validation"]["per_fold"]) == 3
 
 
-def test_training_is_deterministic(small_training_frame: pd.DataFrame, small_tagger: Tagger) -> None:
+def test_training_is_deterministic(
+    small_training_frame: pd.DataFrame, small_tagger: Tagger
+) -> None:
     again = Tagger.train(
         small_training_frame,
         settings=TrainSettings(name="small-test", inner_folds=3, min_df=1),
         cross_validation=False,
     )
-    np.testing.assert_array_equal(again.classifier.embedding_coef_, small_tagger.classifier.embedding_coef_)
+    np.testing.assert_array_equal(
+        again.classifier.embedding_coef_, small_tagger.classifier.embedding_coef_
+    )
     np.testing.assert_array_equal(again.classifier.thresholds_, small_tagger.classifier.thresholds_)

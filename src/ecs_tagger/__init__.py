@@ -27,7 +27,19 @@ _LAZY = {
     "PreprocessSettings": "ecs_tagger.preprocess",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "Area",
+    "Embedder",
+    "EmbedderSettings",
+    "PreprocessSettings",
+    "Preprocessor",
+    "TagResult",
+    "Tagger",
+    "Taxonomy",
+    "TrainSettings",
+    "__version__",
+    "default_taxonomy",
+]
 
 if TYPE_CHECKING:
     from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings

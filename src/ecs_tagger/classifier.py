@@ -64,7 +64,7 @@ def best_threshold(y: np.ndarray, probabilities: np.ndarray) -> float:
     return float(_THRESHOLD_GRID[int(np.argmax(smoothed))])
 
 
-class AreaClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+class AreaClassifier(ClassifierMixin, BaseEstimator):
     """One stacked, calibrated, thresholded classifier per area (columns of Y)."""
 
     def __init__(
@@ -95,7 +95,9 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         if not y.any() or y.all():
             return None, None
         if self.signals not in ("both", "embedding", "lexical"):
-            raise ValueError(f"signals must be 'both', 'embedding' or 'lexical', not {self.signals!r}")
+            raise ValueError(
+                f"signals must be 'both', 'embedding' or 'lexical', not {self.signals!r}"
+            )
         # A switched-off signal (for ablations) is fitted on a constant: its score carries nothing.
         embeddings = X.embeddings if self.signals != "lexical" else np.zeros((len(y), 1))
         lexical = X.lexical if self.signals != "embedding" else sp.csr_matrix((len(y), 1))
@@ -141,7 +143,9 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         weight: np.ndarray | None,
         groups: np.ndarray,
     ) -> None:
-        if not y.any() or y.all():  # constant label: a fixed probability, never crossing 0.5 wrongly
+        if (
+            not y.any() or y.all()
+        ):  # constant label: a fixed probability, never crossing 0.5 wrongly
             bias = 10.0 if y.all() else -10.0
             self.stack_coef_[area] = [0.0, 0.0, bias]
             self.signal_calibration_[area] = [0.0, bias, 0.0, bias]
@@ -154,8 +158,12 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             if emb is None or lex is None:
                 oof[test] = 0.0
                 continue
-            oof[test, 0] = emb.decision_function(X.embeddings[test]) if self.signals != "lexical" else 0
-            oof[test, 1] = lex.decision_function(X.lexical[test]) if self.signals != "embedding" else 0
+            oof[test, 0] = (
+                emb.decision_function(X.embeddings[test]) if self.signals != "lexical" else 0
+            )
+            oof[test, 1] = (
+                lex.decision_function(X.lexical[test]) if self.signals != "embedding" else 0
+            )
         stack = LogisticRegression(C=1.0, max_iter=1000).fit(oof, y, sample_weight=weight)
         for signal in range(2):
             platt = LogisticRegression(C=1.0, max_iter=1000)
@@ -167,7 +175,9 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         for train, test in folds_for(y, groups, self.inner_folds, self.random_state + 1):
             w = None if weight is None else weight[train]
             if y[train].any() and not y[train].all():
-                meta = LogisticRegression(C=1.0, max_iter=1000).fit(oof[train], y[train], sample_weight=w)
+                meta = LogisticRegression(C=1.0, max_iter=1000).fit(
+                    oof[train], y[train], sample_weight=w
+                )
                 stacked_oof[test] = meta.predict_proba(oof[test])[:, 1]
             else:
                 stacked_oof[test] = float(y[train].mean())
@@ -186,7 +196,10 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     # -- prediction ----------------------------------------------------------------------------
     def embedding_scores(self, embeddings: np.ndarray) -> np.ndarray:
         """Raw embedding-model logits (documents × areas); also used to score single sentences."""
-        return np.asarray(embeddings, dtype=np.float64) @ self.embedding_coef_.T + self.embedding_intercept_
+        return (
+            np.asarray(embeddings, dtype=np.float64) @ self.embedding_coef_.T
+            + self.embedding_intercept_
+        )
 
     def lexical_scores(self, lexical: sp.csr_matrix) -> np.ndarray:
         return np.asarray(lexical @ self.lexical_coef_.T) + self.lexical_intercept_

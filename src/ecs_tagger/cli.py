@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ecs_tagger.errors import EcsTaggerError
+
+if TYPE_CHECKING:
+    from ecs_tagger.tagger import Tagger
 
 app = typer.Typer(
     help="Tag project and actor descriptions with the smart-specialisation areas of East Central Sweden.",
@@ -22,7 +25,8 @@ ModelOption = Annotated[
     Path | None, typer.Option("--model", "-m", help="Model folder [default: models/default].")
 ]
 TextColOption = Annotated[
-    list[str], typer.Option("--text-col", help="Text column; repeat to join several with a newline.")
+    list[str],
+    typer.Option("--text-col", help="Text column; repeat to join several with a newline."),
 ]
 SheetOption = Annotated[str | None, typer.Option(help="Excel sheet name [default: first].")]
 EncodingOption = Annotated[str | None, typer.Option(help="CSV encoding [default: detect].")]
@@ -34,7 +38,7 @@ def _fail(error: Exception) -> None:
     raise typer.Exit(code=2)
 
 
-def _load_tagger(model: Path | None):  # type: ignore[no-untyped-def]
+def _load_tagger(model: Path | None) -> Tagger:
     from ecs_tagger.tagger import Tagger
 
     return Tagger.load(model)
@@ -42,8 +46,12 @@ def _load_tagger(model: Path | None):  # type: ignore[no-untyped-def]
 
 @app.command()
 def tag(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="CSV, JSONL, Excel or Parquet.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output file (format by extension).")],
+    input_path: Annotated[
+        Path, typer.Argument(metavar="INPUT", help="CSV, JSONL, Excel or Parquet.")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Output file (format by extension).")
+    ],
     text_col: TextColOption,
     id_col: Annotated[str | None, typer.Option(help="Id column (checked for duplicates).")] = None,
     model: ModelOption = None,
@@ -67,22 +75,43 @@ def tag(
             from ecs_tagger.distributed import tag_with_dask
 
             result = tag_with_dask(
-                model or default_model_dir(), input_path, output, text_col, id_col=id_col,
-                sheet=sheet, encoding=encoding, separator=separator, overwrite=overwrite,
-                chunk_rows=chunk_rows, summary_path=summary, scheduler=scheduler,
+                model or default_model_dir(),
+                input_path,
+                output,
+                text_col,
+                id_col=id_col,
+                sheet=sheet,
+                encoding=encoding,
+                separator=separator,
+                overwrite=overwrite,
+                chunk_rows=chunk_rows,
+                summary_path=summary,
+                scheduler=scheduler,
             )
         elif engine == "local":
             result = tag_file(
-                _load_tagger(model), input_path, output, text_col, id_col=id_col, sheet=sheet,
-                encoding=encoding, separator=separator, overwrite=overwrite, resume=resume,
-                chunk_rows=chunk_rows, evidence=evidence, progress=True,
+                _load_tagger(model),
+                input_path,
+                output,
+                text_col,
+                id_col=id_col,
+                sheet=sheet,
+                encoding=encoding,
+                separator=separator,
+                overwrite=overwrite,
+                resume=resume,
+                chunk_rows=chunk_rows,
+                evidence=evidence,
+                progress=True,
                 summary_path=summary,
             )
         else:
             raise typer.BadParameter(f"--engine must be 'local' or 'dask', not {engine!r}")
     except EcsTaggerError as error:
         _fail(error)
-    typer.echo(result.format() if hasattr(result, "format") else json.dumps(result.to_dict()), err=True)
+    typer.echo(
+        result.format() if hasattr(result, "format") else json.dumps(result.to_dict()), err=True
+    )
 
 
 @app.command()
@@ -113,8 +142,13 @@ def train(
         else:
             data, extra = read_table(labels), None
         tagger = Tagger.train(
-            data, text_col, labels_col, taxonomy=chosen, settings=TrainSettings(name=name),
-            extra=extra, cross_validation=cross_validate,
+            data,
+            text_col,
+            labels_col,
+            taxonomy=chosen,
+            settings=TrainSettings(name=name),
+            extra=extra,
+            cross_validation=cross_validate,
         )
         tagger.save(output)
     except EcsTaggerError as error:
@@ -128,9 +162,13 @@ def train(
 def evaluate(
     labels: Annotated[Path, typer.Option(help="Labelled table (CSV, JSONL, Excel, Parquet).")],
     text_col: Annotated[str, typer.Option(help="Text column.")] = "text",
-    labels_col: Annotated[str, typer.Option(help="Areas column (';'-separated codes or lists).")] = "areas",
+    labels_col: Annotated[
+        str, typer.Option(help="Areas column (';'-separated codes or lists).")
+    ] = "areas",
     model: ModelOption = None,
-    json_output: Annotated[Path | None, typer.Option("--json", help="Write metrics as JSON.")] = None,
+    json_output: Annotated[
+        Path | None, typer.Option("--json", help="Write metrics as JSON.")
+    ] = None,
 ) -> None:
     """Print per-area precision, recall and F1 of a model on labelled data."""
     from ecs_tagger.tables import read_table
@@ -143,7 +181,9 @@ def evaluate(
     typer.echo(report.format_table())
     if json_output:
         payload = {"model_version": tagger.model_version, **report.to_dict()}
-        json_output.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        json_output.write_text(
+            json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
 
 
 @app.command()
@@ -157,7 +197,9 @@ def info(model: ModelOption = None) -> None:
     except EcsTaggerError as error:
         _fail(error)
     typer.echo(f"model version   {manifest['model_version']}")
-    typer.echo(f"taxonomy        {manifest['taxonomy']['name']} ({', '.join(manifest['taxonomy']['codes'])})")
+    typer.echo(
+        f"taxonomy        {manifest['taxonomy']['name']} ({', '.join(manifest['taxonomy']['codes'])})"
+    )
     typer.echo(f"embedding model {manifest.get('embedding_model_id', '')}")
     typer.echo(f"thresholds      {manifest.get('thresholds', {})}")
     cv = manifest.get("cross_validation")

@@ -23,7 +23,7 @@ def _identity(tokens: list[str]) -> list[str]:
     return tokens
 
 
-class LemmaTfidf(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+class LemmaTfidf(BaseEstimator, TransformerMixin):
     """TF-IDF of lemma n-grams; input is one lemma sequence per document."""
 
     def __init__(self, ngram_max: int = 1, min_df: int = 2, max_features: int = 20000) -> None:

@@ -37,7 +37,9 @@ class MultiLabelReport:
     def format_table(self) -> str:
         lines = [f"{'area':<12}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}"]
         for code, s in self.areas.items():
-            lines.append(f"{code:<12}{s.precision:>10.3f}{s.recall:>10.3f}{s.f1:>10.3f}{s.support:>9}")
+            lines.append(
+                f"{code:<12}{s.precision:>10.3f}{s.recall:>10.3f}{s.f1:>10.3f}{s.support:>9}"
+            )
         lines.append(f"{'macro':<12}{'':>10}{'':>10}{self.macro_f1:>10.3f}")
         lines.append(
             f"{'micro':<12}{self.micro_precision:>10.3f}{self.micro_recall:>10.3f}"
@@ -54,7 +56,9 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def multilabel_report(codes: tuple[str, ...], truth: np.ndarray, predicted: np.ndarray) -> MultiLabelReport:
+def multilabel_report(
+    codes: tuple[str, ...], truth: np.ndarray, predicted: np.ndarray
+) -> MultiLabelReport:
     """Scores of boolean matrices `predicted` against `truth` (documents × areas, columns = codes)."""
     truth = np.asarray(truth, dtype=bool)
     predicted = np.asarray(predicted, dtype=bool)

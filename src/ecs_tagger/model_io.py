@@ -71,8 +71,10 @@ def save_model(parts: ModelParts, directory: Path, model_card: str = "") -> dict
         (staging / VOCABULARY).write_text(
             json.dumps(parts.lexical.terms_, ensure_ascii=False, indent=0), encoding="utf-8"
         )
-        arrays = {name: np.ascontiguousarray(getattr(parts.classifier, name), dtype=np.float64)
-                  for name in _CLASSIFIER_ARRAYS}
+        arrays = {
+            name: np.ascontiguousarray(getattr(parts.classifier, name), dtype=np.float64)
+            for name in _CLASSIFIER_ARRAYS
+        }
         arrays["idf_"] = np.ascontiguousarray(parts.lexical.idf_, dtype=np.float64)
         save_file(arrays, str(staging / ARRAYS))
         files = {name: _sha256(staging / name) for name in _HASHED_FILES}
@@ -91,7 +93,8 @@ def save_model(parts: ModelParts, directory: Path, model_card: str = "") -> dict
             "files": files,
         }
         (staging / MANIFEST).write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+            json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+            encoding="utf-8",
         )
         if model_card:
             (staging / MODEL_CARD).write_text(model_card, encoding="utf-8")
@@ -157,5 +160,7 @@ def load_model(directory: Path, expected_taxonomy: Taxonomy | None = None) -> Mo
     classifier.n_areas_ = len(taxonomy)
     k, v = classifier.lexical_coef_.shape
     if k != len(taxonomy) or v != len(terms) or classifier.thresholds_.shape != (k,):
-        raise ModelError(f"model {directory}: array shapes do not match its taxonomy and vocabulary")
+        raise ModelError(
+            f"model {directory}: array shapes do not match its taxonomy and vocabulary"
+        )
     return ModelParts(taxonomy, lexical, classifier, manifest)

@@ -50,7 +50,14 @@ ProgressCallback = Callable[[int], None]
 
 def _library_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
-    for package in ("ecs-tagger", "scikit-learn", "sentence-transformers", "torch", "spacy", "numpy"):
+    for package in (
+        "ecs-tagger",
+        "scikit-learn",
+        "sentence-transformers",
+        "torch",
+        "spacy",
+        "numpy",
+    ):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -147,7 +154,9 @@ class Tagger:
         if embedder is None:
             settings = EmbedderSettings(**parts.manifest.get("settings", {}).get("embedder", {}))
             embedder = Embedder(settings, cache_directory=cache_directory, use_cache=use_cache)
-        return cls(parts.taxonomy, parts.lexical, parts.classifier, parts.manifest, embedder=embedder)
+        return cls(
+            parts.taxonomy, parts.lexical, parts.classifier, parts.manifest, embedder=embedder
+        )
 
     def save(self, path: str | Path) -> Path:
         """Write the model folder; the model version is derived from its learned numbers."""
@@ -157,7 +166,9 @@ class Tagger:
         return Path(path)
 
     # -- tagging -------------------------------------------------------------------------------
-    def features(self, documents: Sequence[PreprocessedText], progress: ProgressCallback | None = None) -> AreaFeatures:
+    def features(
+        self, documents: Sequence[PreprocessedText], progress: ProgressCallback | None = None
+    ) -> AreaFeatures:
         self._check_embedder()
         embeddings = self.embedder.embed_documents([d.clean for d in documents], progress=progress)
         lexical = self.lexical.transform([d.lemmas for d in documents])
@@ -183,8 +194,12 @@ class Tagger:
         for i, (text, status, message) in enumerate(coerced):
             if text is None:
                 results[i] = TagResult(
-                    areas=(), scores={code: math.nan for code in self.codes}, language="",
-                    model_version=self.model_version, status=status, message=message,
+                    areas=(),
+                    scores={code: math.nan for code in self.codes},
+                    language="",
+                    model_version=self.model_version,
+                    status=status,
+                    message=message,
                 )
                 if progress is not None:
                     progress(1)
@@ -238,15 +253,22 @@ class Tagger:
         tagged = [self.codes.index(code) for code in areas]
         return TagResult(
             areas=areas,
-            scores={code: round(float(p), 4) for code, p in zip(self.codes, probabilities, strict=True)},
+            scores={
+                code: round(float(p), 4) for code, p in zip(self.codes, probabilities, strict=True)
+            },
             language=document.language,
             model_version=self.model_version,
             status=status,
             message=message,
             evidence=(
                 build_evidence(
-                    self.classifier, self.codes, self._terms, document, lexical_row,
-                    sentence_vectors, tagged,
+                    self.classifier,
+                    self.codes,
+                    self._terms,
+                    document,
+                    lexical_row,
+                    sentence_vectors,
+                    tagged,
                 )
                 if evidence
                 else {}
@@ -306,7 +328,9 @@ class Tagger:
             "training_data": {
                 "documents": int(training.evaluate.sum()),
                 "extra_documents": int((~training.evaluate).sum()),
-                "sha256": data_hash(frame.assign(_areas=frame[labels_col].astype(str)), [text_col, "_areas"]),
+                "sha256": data_hash(
+                    frame.assign(_areas=frame[labels_col].astype(str)), [text_col, "_areas"]
+                ),
                 "label_counts": {
                     code: int(training.labels[training.evaluate, i].sum())
                     for i, code in enumerate(taxonomy.codes)
@@ -328,7 +352,9 @@ class Tagger:
         manifest["thresholds"] = {
             code: float(t) for code, t in zip(taxonomy.codes, classifier.thresholds_, strict=True)
         }
-        tagger = cls(taxonomy, lexical, classifier, manifest, embedder=embedder, preprocessor=preprocessor)
+        tagger = cls(
+            taxonomy, lexical, classifier, manifest, embedder=embedder, preprocessor=preprocessor
+        )
         tagger._embedder_checked = True
         return tagger
 
@@ -338,16 +364,26 @@ class Tagger:
         """Precision, recall and F1 of this tagger on labelled data."""
         training = TrainingSet.from_frame(data, self.taxonomy, text_col, labels_col)
         results = self.tag_many(training.texts)
-        predicted = np.array([[code in r.areas for code in self.codes] for r in results], dtype=bool)
+        predicted = np.array(
+            [[code in r.areas for code in self.codes] for r in results], dtype=bool
+        )
         return multilabel_report(self.codes, training.labels, predicted)
 
     def with_settings(self, **embedder_settings: Any) -> Tagger:
         """A copy using other embedder settings (e.g. batch_size); the model stays the same."""
-        embedder = Embedder(replace(self.embedder.settings, **embedder_settings),
-                            cache_directory=self.embedder.cache_directory,
-                            use_cache=self.embedder.use_cache)
-        return Tagger(self.taxonomy, self.lexical, self.classifier, self.manifest,
-                      embedder=embedder, preprocessor=self.preprocessor)
+        embedder = Embedder(
+            replace(self.embedder.settings, **embedder_settings),
+            cache_directory=self.embedder.cache_directory,
+            use_cache=self.embedder.use_cache,
+        )
+        return Tagger(
+            self.taxonomy,
+            self.lexical,
+            self.classifier,
+            self.manifest,
+            embedder=embedder,
+            preprocessor=self.preprocessor,
+        )
 
 
 def results_frame(

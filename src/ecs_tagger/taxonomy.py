@@ -56,7 +56,9 @@ class Taxonomy:
         codes = [area.code for area in self.areas]
         duplicates = sorted({code for code in codes if codes.count(code) > 1})
         if duplicates:
-            raise TaxonomyError(f"taxonomy '{self.name}' repeats area codes: {', '.join(duplicates)}")
+            raise TaxonomyError(
+                f"taxonomy '{self.name}' repeats area codes: {', '.join(duplicates)}"
+            )
         for code in codes:
             if not _CODE_PATTERN.match(code):
                 raise TaxonomyError(
@@ -78,12 +80,16 @@ class Taxonomy:
         for area in self.areas:
             if area.code == code:
                 return area
-        raise KeyError(f"no area {code!r} in taxonomy '{self.name}' (areas: {', '.join(self.codes)})")
+        raise KeyError(
+            f"no area {code!r} in taxonomy '{self.name}' (areas: {', '.join(self.codes)})"
+        )
 
     def index(self, code: str) -> int:
         return self.codes.index(self[code].code)
 
-    def validate_codes(self, codes: list[str] | tuple[str, ...], where: str = "") -> tuple[str, ...]:
+    def validate_codes(
+        self, codes: list[str] | tuple[str, ...], where: str = ""
+    ) -> tuple[str, ...]:
         """Return `codes` in taxonomy order, or raise naming the unknown ones (and `where`)."""
         unknown = sorted(set(codes) - set(self.codes))
         if unknown:
@@ -130,7 +136,9 @@ class Taxonomy:
                 region=str(data.get("region", "")),
             )
         except (KeyError, TypeError) as error:
-            raise TaxonomyError(f"{source}: malformed taxonomy, missing or wrong field {error}") from None
+            raise TaxonomyError(
+                f"{source}: malformed taxonomy, missing or wrong field {error}"
+            ) from None
 
     @classmethod
     def from_file(cls, path: str | Path) -> Taxonomy:

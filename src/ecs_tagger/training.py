@@ -83,15 +83,23 @@ class TrainingSet:
         labels = np.zeros((len(data), len(taxonomy)), dtype=bool)
         for row, (text, value) in enumerate(zip(data[text_col], data[labels_col], strict=True)):
             if not isinstance(text, str) or not text.strip():
-                raise InputError(f"training row {row}: column {text_col!r} holds no text ({text!r})")
+                raise InputError(
+                    f"training row {row}: column {text_col!r} holds no text ({text!r})"
+                )
             texts.append(text)
             for code in parse_areas(value, taxonomy, f"training row {row}, column {labels_col!r}"):
                 labels[row, taxonomy.index(code)] = True
         groups = (
-            pd.factorize(data["group"].astype(str))[0] if "group" in data.columns else np.arange(len(data))
+            pd.factorize(data["group"].astype(str))[0]
+            if "group" in data.columns
+            else np.arange(len(data))
         )
         weights = data["weight"].to_numpy(float) if "weight" in data.columns else np.ones(len(data))
-        evaluate = data["evaluate"].to_numpy(bool) if "evaluate" in data.columns else np.ones(len(data), bool)
+        evaluate = (
+            data["evaluate"].to_numpy(bool)
+            if "evaluate" in data.columns
+            else np.ones(len(data), bool)
+        )
         return cls(texts, labels, np.asarray(groups), weights, evaluate)
 
 
@@ -150,7 +158,7 @@ def cross_validate(
     (vocabulary, classifiers, stacking, thresholds) is fitted inside the training part of each fold.
     """
     n = len(training.texts)
-    any_area = training.labels.any(axis=1)
+    any_area = np.asarray(training.labels.any(axis=1), dtype=bool)
     probabilities = np.full((n, len(codes)), np.nan)
     predicted = np.zeros((n, len(codes)), dtype=bool)
     per_fold: list[dict[str, Any]] = []
@@ -161,7 +169,8 @@ def cross_validate(
             prepared, training.labels, settings, train, training.weights, training.groups
         )
         features = AreaFeatures(
-            prepared.embeddings[test], lexical.transform([prepared.documents[i].lemmas for i in test])
+            prepared.embeddings[test],
+            lexical.transform([prepared.documents[i].lemmas for i in test]),
         )
         probabilities[test] = classifier.predict_proba(features)
         predicted[test] = probabilities[test] >= classifier.thresholds_

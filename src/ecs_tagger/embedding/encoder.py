@@ -37,6 +37,9 @@ class EmbedderSettings:
     model: str = DEFAULT_EMBEDDING_MODEL
     chunk_long_texts: bool = True
     batch_size: int = 16
+    #: Prompt for documents: e5 models were trained with "passage: " for documents and "query: "
+    #: for symmetric tasks such as classification.
+    document_prompt: str = "passage"
 
 
 def _resolve_model_path(model: str, models_dir: Path) -> tuple[str, str]:
@@ -126,15 +129,25 @@ class Embedder:
         """Stable identity of the embedding model and the chunking setting."""
         self._load()
         chunking = "chunked" if self.settings.chunk_long_texts else "truncated"
-        return f"{self._model_id}:{chunking}"
+        prompt = (
+            ""
+            if self.settings.document_prompt == "passage"
+            else f":{self.settings.document_prompt}"
+        )
+        return f"{self._model_id}:{chunking}{prompt}"
 
     @property
     def dimension(self) -> int:
         model = self.model
-        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        getter = (
+            getattr(model, "get_embedding_dimension", None)
+            or model.get_sentence_embedding_dimension
+        )
         dimension = getter()
         if dimension is None:
-            raise ModelError(f"embedding model {self.settings.model!r} does not state its dimension")
+            raise ModelError(
+                f"embedding model {self.settings.model!r} does not state its dimension"
+            )
         return int(dimension)
 
     def _prompt(self, kind: str) -> dict[str, Any]:
@@ -154,7 +167,8 @@ class Embedder:
         self, texts: Sequence[str], progress: ProgressCallback | None = None
     ) -> np.ndarray:
         """One vector per document; long documents are embedded by chunks and mean-pooled."""
-        kind = "passage-chunked" if self.settings.chunk_long_texts else "passage"
+        kind = self.settings.document_prompt
+        kind += "-chunked" if self.settings.chunk_long_texts else ""
         return self._cached(kind, texts, self._encode_documents, progress)
 
     def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
@@ -250,15 +264,16 @@ class Embedder:
         return chunks
 
     def _encode_documents(self, texts: list[str], _: ProgressCallback | None) -> np.ndarray:
+        prompt = self.settings.document_prompt
         if not self.settings.chunk_long_texts:
-            return self._encode(texts, "passage")
+            return self._encode(texts, prompt)
         pieces: list[str] = []
         owners: list[int] = []
         for index, text in enumerate(texts):
             for piece in self.chunk(text):
                 pieces.append(piece)
                 owners.append(index)
-        vectors = self._encode(pieces, "passage")
+        vectors = self._encode(pieces, prompt)
         weights = np.array([max(1, len(piece)) for piece in pieces], dtype=np.float32)
         pooled = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
         np.add.at(pooled, np.array(owners), vectors * weights[:, None])
