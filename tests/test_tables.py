@@ -227,7 +227,7 @@ def test_excel_types_and_sheets(tmp_path: Path) -> None:
     source = tmp_path / "in.xlsx"
     make_workbook(source)
     fmt = detect_format(source)
-    assert fmt.sheet == "Projekt"
+    assert fmt.sheet == "Projekt" and fmt.columns == ("id", "startdatum", "belopp", "text", "2021")
     frame = read_table(source)
     assert list(frame.columns) == ["id", "startdatum", "belopp", "text", "2021"]
     assert frame.loc[0].tolist() == ["007", dt.datetime(2021, 3, 1), 150000, SWEDISH, True]

@@ -1,8 +1,8 @@
 """Tag a table on a Dask cluster: `tag_file(..., engine="dask")` or `tag_with_dask(...)`.
 
 The run is the one of `ecs_tagger.batch` — same checks, same part files and checkpoint (so a run
-can be resumed, even with the other engine), same output byte for byte — except that the chunks
-of texts are tagged by Dask workers: each chunk becomes a one-partition `dask.dataframe` whose
+can be resumed, even with the other engine), same output — except that the chunks of texts are
+tagged by Dask workers: each chunk becomes a one-partition `dask.dataframe` whose
 `map_partitions` runs the tagger in a worker process. Each worker loads the model once (a cache
 keyed by the model path) and keeps it for every later chunk. The client streams the input, keeps
 a few chunks in flight per worker, writes the part files as results come back, and writes the
@@ -10,6 +10,11 @@ output; memory stays bounded on both sides.
 
 Install the optional dependencies with `pip install 'ecs-tagger[dask]'` (dask[dataframe] and
 distributed); without them `engine="dask"` raises `MissingDependencyError`.
+
+Texts whose embeddings are in the cache give byte-identical output on either engine. Texts
+embedded afresh by a worker can, rarely, differ from a single-process run in the 4th decimal of a
+score: workers run torch with one thread, and a different thread count sums floats in another
+order.
 
 Without `scheduler`, a local cluster of `n_workers` processes with one thread each is started for
 the run and stopped after it (on one machine this mostly helps when the machine has more cores

@@ -462,31 +462,32 @@ def _iter_jsonl(path: Path, fmt: TableFormat, chunk_rows: int) -> Iterator[pd.Da
 
 
 # -- Excel ---------------------------------------------------------------------------------------
-def _workbook_sheets(path: Path) -> list[str]:
+def _detect_excel(path: Path, sheet: str | None) -> TableFormat:
+    """The sheet to read and, as a preview, its header row (`read_excel_sheet` gives the rest)."""
     import openpyxl
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True)
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise InputError(f"{path}: not a readable Excel workbook (.xlsx): {error}") from None
     try:
-        return list(workbook.sheetnames)
+        sheets = list(workbook.sheetnames)
+        if not sheets:
+            raise InputError(f"{path}: the workbook has no sheets")
+        if sheet is None:
+            sheet = sheets[0]
+        elif sheet not in sheets:
+            raise InputError(
+                f"{path}: there is no sheet named {sheet!r}; the sheets are: "
+                + ", ".join(repr(s) for s in sheets)
+            )
+        first = next(workbook[sheet].iter_rows(max_row=1, values_only=True), ())
     finally:
         workbook.close()
-
-
-def _detect_excel(path: Path, sheet: str | None) -> TableFormat:
-    sheets = _workbook_sheets(path)
-    if not sheets:
-        raise InputError(f"{path}: the workbook has no sheets")
-    if sheet is None:
-        sheet = sheets[0]
-    elif sheet not in sheets:
-        raise InputError(
-            f"{path}: there is no sheet named {sheet!r}; the sheets are: "
-            + ", ".join(repr(s) for s in sheets)
-        )
-    return TableFormat("excel", None, None, sheet)
+    header = list(first)
+    while header and is_blank(header[-1]):
+        header.pop()
+    return TableFormat("excel", None, None, sheet, False, "\n", unique_names(header), tuple(header))
 
 
 def _read_excel(path: Path, fmt: TableFormat) -> tuple[TableFormat, pd.DataFrame]:
@@ -621,13 +622,6 @@ def iter_chunks(path: str | Path, fmt: TableFormat, chunk_rows: int) -> Iterator
             yield frame
         for start in range(0, len(frame), chunk_rows):
             yield frame.iloc[start : start + chunk_rows]
-
-
-def complete_format(path: str | Path, fmt: TableFormat) -> TableFormat:
-    """`fmt` with columns, header and row count filled in (reads an Excel sheet whole)."""
-    if fmt.kind == "excel" and not fmt.columns:
-        return _read_excel(Path(path), fmt)[0]
-    return fmt
 
 
 def read_excel_sheet(path: str | Path, fmt: TableFormat) -> tuple[TableFormat, pd.DataFrame]:
