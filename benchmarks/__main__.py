@@ -1,0 +1,175 @@
+"""``python -m benchmarks``: every figure of benchmarks/RESULTS.md, in one command.
+
+    python -m benchmarks                   # everything (about an hour on 2 cores): rewrites RESULTS.md
+    python -m benchmarks --only speed      # one section; the others are kept from results.json
+    python -m benchmarks --smoke --out-dir /tmp/b   # tiny sizes, no Annif install (CI)
+
+Sections: quality (ecs-tagger and ablations), zeroshot, annif (installs Annif into
+benchmarks/.annif-venv on first use), speed (installs ONNX Runtime into benchmarks/.ort-venv), setfit
+(time-boxed, one fold by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import BENCH_DIR, RunOptions, command_line, log, save_json
+
+SECTIONS = ("quality", "zeroshot", "annif", "speed", "setfit")
+
+
+def parse(argv: list[str]) -> RunOptions:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes (~40 texts), for CI")
+    parser.add_argument(
+        "--out-dir",
+        type=Path,
+        default=None,
+        help="where results.json and RESULTS.md go (default: benchmarks/; a smoke run needs one)",
+    )
+    parser.add_argument(
+        "--only", default="", help=f"comma-separated sections of {', '.join(SECTIONS)}"
+    )
+    parser.add_argument("--skip", default="", help="comma-separated sections to leave out")
+    parser.add_argument(
+        "--render", action="store_true", help="run nothing: rewrite RESULTS.md from results.json"
+    )
+    parser.add_argument(
+        "--annif",
+        choices=("auto", "never", "installed"),
+        default="auto",
+        help="auto: install Annif's venv when missing (not with --smoke); "
+        "installed: only use an existing one",
+    )
+    parser.add_argument("--onnx", choices=("auto", "never", "installed"), default="auto")
+    parser.add_argument("--speed-docs", type=int, default=1000)
+    parser.add_argument("--variant-docs", type=int, default=100)
+    parser.add_argument("--setfit-minutes", type=float, default=10.0)
+    parser.add_argument("--setfit-folds", type=int, default=1)
+    args = parser.parse_args(argv)
+    sections = tuple(s for s in (args.only.split(",") if args.only else SECTIONS) if s)
+    unknown = set(sections) | {s for s in args.skip.split(",") if s}
+    unknown -= set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    sections = tuple(s for s in sections if s not in set(args.skip.split(",")))
+    if args.render:
+        sections = ()
+    if args.smoke and args.out_dir is None:
+        parser.error("--smoke writes elsewhere than benchmarks/: give --out-dir")
+    out_dir = args.out_dir or BENCH_DIR
+    return RunOptions(
+        smoke=args.smoke,
+        out_dir=out_dir,
+        sections=sections,
+        annif=args.annif,
+        onnx=args.onnx,
+        speed_docs=args.speed_docs,
+        variant_docs=args.variant_docs,
+        setfit_minutes=0.2 if args.smoke else args.setfit_minutes,
+        setfit_folds=args.setfit_folds,
+        command=command_line(argv),
+    )
+
+
+def meta() -> dict[str, Any]:
+    from benchmarks.speed import cpu_description
+
+    info: dict[str, Any] = {"python": platform.python_version(), "cpu": cpu_description()}
+    try:
+        import torch
+
+        info["torch"] = torch.__version__
+    except ImportError:
+        pass
+    return info
+
+
+def run_section(name: str, options: RunOptions, results: dict[str, Any]) -> Any:
+    if name == "quality":
+        from benchmarks.quality import check_folds_match, run_ecs
+
+        data = run_ecs(options)
+        data.pop("oof_probabilities", None)
+        data["folds_match_cross_validate"] = check_folds_match(options)
+        return data
+    if name == "zeroshot":
+        from benchmarks.quality import run_zeroshot
+
+        return run_zeroshot(options)
+    if name == "annif":
+        from benchmarks import annif_bench
+
+        info = annif_bench.ensure_annif(options)
+        if "skipped" in info:
+            log(f"annif: {info['skipped']}")
+            return {"install": info, "skipped": info["skipped"]}
+        return {"install": info, "quality": annif_bench.run_quality(options, info)}
+    if name == "speed":
+        from benchmarks.speed import run_speed
+
+        return run_speed(options)
+    if name == "setfit":
+        from benchmarks.setfit_bench import run_setfit
+
+        return run_setfit(options)
+    raise ValueError(name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from benchmarks.report import render
+
+    options = parse(sys.argv[1:] if argv is None else argv)
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    results_path = options.out_dir / "results.json"
+    results: dict[str, Any] = {}
+    if results_path.exists():
+        results = json.loads(results_path.read_text(encoding="utf-8"))
+        if bool(results.get("meta", {}).get("smoke")) != options.smoke:
+            results = {}  # never mix smoke figures with real ones
+    results.setdefault("sections", {})
+    results["meta"] = {**meta(), "smoke": options.smoke}
+    failures = []
+    with tempfile.TemporaryDirectory(prefix="ecs-bench-") as tmp:
+        options.work_dir = Path(tmp)
+        started_all = time.perf_counter()
+        for name in options.sections:
+            log(f"== {name} ==")
+            started = time.perf_counter()
+            try:
+                data = run_section(name, options, results)
+            except Exception as error:  # one broken peer must not lose the other sections
+                log(f"{name} FAILED: {type(error).__name__}: {error}")
+                failures.append(name)
+                continue
+            results["sections"][name] = {
+                "command": options.command,
+                "finished": time.strftime("%Y-%m-%d %H:%M"),
+                "seconds": round(time.perf_counter() - started, 1),
+                "data": data,
+            }
+            save_json(results_path, results)
+            (options.out_dir / "RESULTS.md").write_text(render(results), encoding="utf-8")
+        log(f"all sections in {time.perf_counter() - started_all:.0f} s")
+    save_json(results_path, results)
+    (options.out_dir / "RESULTS.md").write_text(render(results), encoding="utf-8")
+    log(f"wrote {options.out_dir / 'RESULTS.md'}")
+    if failures:
+        log(f"failed sections: {', '.join(failures)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,237 @@
+"""Shared pieces of the benchmark suite: run options, the labelled data and its folds, timing.
+
+Every system is scored on the same split: ``folds_for(any_area, groups, 5, random_state=0)`` over
+the labelled rows plus their English parallel texts (the split `ecs_tagger.training.cross_validate`
+uses), and only the labelled (Swedish) rows are scored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_DIR = ROOT / "benchmarks"
+ANNIF_VENV = BENCH_DIR / ".annif-venv"
+ORT_VENV = BENCH_DIR / ".ort-venv"
+FOLDS = 5
+RANDOM_STATE = 0
+
+
+@dataclass
+class RunOptions:
+    """What one invocation of ``python -m benchmarks`` does."""
+
+    smoke: bool = False
+    out_dir: Path = BENCH_DIR
+    sections: tuple[str, ...] = ("quality", "zeroshot", "annif", "speed", "setfit")
+    annif: str = "auto"  # auto: install unless --smoke; never: skip; installed: only if present
+    onnx: str = "auto"
+    speed_docs: int = 1000
+    variant_docs: int = 300
+    setfit_minutes: float = 12.0
+    setfit_folds: int = 1
+    command: str = "python -m benchmarks"
+    work_dir: Path = field(default_factory=lambda: Path("/tmp"))
+
+    @property
+    def n_labelled(self) -> int | None:
+        return 40 if self.smoke else None
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def command_line(argv: Sequence[str]) -> str:
+    return "python -m benchmarks" + ("".join(" " + shlex.quote(a) for a in argv) if argv else "")
+
+
+# -- data -----------------------------------------------------------------------------------------
+@dataclass
+class LabelledData:
+    frame: pd.DataFrame  # labelled rows, then their English parallel rows (evaluate=False)
+    training: Any  # ecs_tagger.training.TrainingSet
+    folds: list[tuple[np.ndarray, np.ndarray]]
+    codes: tuple[str, ...]
+
+    @property
+    def evaluate(self) -> np.ndarray:
+        return np.asarray(self.training.evaluate, dtype=bool)
+
+    @property
+    def labels(self) -> np.ndarray:
+        return np.asarray(self.training.labels, dtype=bool)
+
+
+def _smoke_subset(labelled: pd.DataFrame, size: int) -> pd.DataFrame:
+    per_area = max(1, size // 5)
+    picked = [
+        labelled[labelled["areas"].map(lambda a, c=c: c in a)].head(per_area)
+        for c in ("food", "health", "energy", "industry")
+    ]
+    picked.append(labelled[labelled["areas"].map(len) == 0].head(size - 4 * per_area))
+    return pd.concat(picked).drop_duplicates("id").reset_index(drop=True)
+
+
+@cache
+def labelled_data(n_labelled: int | None = None) -> LabelledData:
+    """The training recipe's rows (labels + English parallels) and the shared 5-fold split."""
+    from ecs_tagger.classifier import folds_for
+    from ecs_tagger.recipes import corpus_training_frames
+    from ecs_tagger.taxonomy import default_taxonomy
+    from ecs_tagger.training import TrainingSet
+
+    labelled, extra = corpus_training_frames()
+    if n_labelled is not None:
+        labelled = _smoke_subset(labelled, n_labelled)
+        extra = extra[extra["group"].isin(set(labelled["id"]))]
+    frame = pd.concat([labelled, extra], ignore_index=True)
+    taxonomy = default_taxonomy()
+    training = TrainingSet.from_frame(frame, taxonomy)
+    folds = folds_for(training.labels.any(axis=1), training.groups, FOLDS, RANDOM_STATE)
+    return LabelledData(frame, training, folds, taxonomy.codes)
+
+
+def speed_texts(n: int) -> list[str]:
+    """`n` real Projektbanken descriptions (not the title), a fixed random sample."""
+    from ecs_tagger.corpus import load_projektbanken
+
+    frame = load_projektbanken()
+    texts = frame["description"].dropna().map(str).map(str.strip)
+    texts = texts[texts.str.len() > 0].drop_duplicates()
+    sample = texts.sample(n=min(n, len(texts)), random_state=RANDOM_STATE)
+    return sample.tolist()
+
+
+# -- scoring ---------------------------------------------------------------------------------------
+def score_predictions(data: LabelledData, predicted: np.ndarray) -> dict[str, Any]:
+    """Out-of-fold report over the scored rows, and the per-fold reports, of a prediction matrix."""
+    from ecs_tagger.metrics import multilabel_report
+
+    mask = data.evaluate
+    report = multilabel_report(data.codes, data.labels[mask], predicted[mask])
+    per_fold = []
+    for fold, (_, test) in enumerate(data.folds):
+        scored = test[mask[test]]
+        fold_report = multilabel_report(data.codes, data.labels[scored], predicted[scored])
+        per_fold.append({"fold": fold, **fold_report.to_dict()})
+    return {"report": report.to_dict(), "per_fold": per_fold}
+
+
+def best_threshold(y: np.ndarray, scores: np.ndarray) -> float:
+    """The F1-maximising threshold on `scores` (any scale), smoothed like the classifier's."""
+    if not y.any():
+        return float(np.max(scores)) + 1.0
+    grid = np.unique(np.quantile(scores, np.linspace(0.0, 1.0, 201)))
+    f1 = np.array(
+        [2 * (y & (scores >= t)).sum() / max(1, (scores >= t).sum() + y.sum()) for t in grid]
+    )
+    if len(grid) >= 5:
+        f1 = np.convolve(np.pad(f1, 1, mode="edge"), np.ones(3) / 3, mode="valid")
+    return float(grid[int(np.argmax(f1))])
+
+
+# -- processes and memory --------------------------------------------------------------------------
+def vmhwm_mb(pid: int | str = "self") -> float | None:
+    """Peak resident memory of a live process's own address space (VmHWM), in MB.
+
+    Not ru_maxrss: Linux carries the parent's high-water mark into a child across fork+exec, so a
+    child started from this (large) process would report at least the parent's size.
+    """
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def run_wait4(
+    cmd: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 3600,
+    stdout_path: Path | None = None,
+) -> dict[str, Any]:
+    """Run a command (any program); its wall time and peak resident memory.
+
+    The peak is VmHWM of the child's /proc entry, polled every 20 ms until it exits (monotonic, so
+    the last reading is the peak up to the final 20 ms); ru_maxrss from wait4() is kept as well but
+    includes this parent's size (see vmhwm_mb).
+    """
+    out = open(stdout_path, "w") if stdout_path else subprocess.DEVNULL  # noqa: SIM115
+    err_path = stdout_path.with_suffix(".err") if stdout_path else None
+    err = open(err_path, "w") if err_path else subprocess.DEVNULL  # noqa: SIM115
+    try:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            list(cmd), env=env, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL
+        )
+        deadline = started + timeout
+        peak = 0.0
+        while True:
+            reading = vmhwm_mb(process.pid)
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            peak = max(peak, reading or 0.0)
+            if time.perf_counter() > deadline:
+                process.kill()
+                raise RuntimeError(f"timed out: {' '.join(cmd)}")
+            time.sleep(0.02)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        for handle in (out, err):
+            if hasattr(handle, "close"):
+                handle.close()
+    stderr_text = err_path.read_text(errors="replace") if err_path else ""
+    return {
+        "wall_s": wall,
+        "returncode": process.returncode,
+        "maxrss_mb": peak or None,
+        "ru_maxrss_mb": usage.ru_maxrss / 1024,
+        "stderr": stderr_text,
+    }
+
+
+def python_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("TOKENIZERS_PARALLELISM", "false")
+    env.update(extra)
+    return env
+
+
+def save_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(
+        json.dumps(data, indent=1, ensure_ascii=False, default=_jsonable) + "\n", encoding="utf-8"
+    )
+    tmp.replace(path)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON: {type(value)}")

@@ -1,0 +1,429 @@
+"""Render benchmarks/RESULTS.md from the results JSON (every figure with the command behind it)."""
+
+from __future__ import annotations
+
+from statistics import mean, pstdev
+from typing import Any
+
+AREAS = ("food", "health", "energy", "industry")
+REFERENCE = "ecs-tagger"
+#: Rows a smoke run must produce (tests/test_benchmarks.py checks them).
+CORE_ROWS = (
+    "ecs-tagger",
+    "embedding-only",
+    "lexical-only",
+    "no-hyphen-repair",
+    "no-compound-split",
+    "keep-stop-words",
+    "no-chunking",
+    "zero-shot",
+    "zero-shot-tuned",
+)
+
+
+def _f(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def quality_systems(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """All systems scored on the full 5-fold split, in table order, with the section they came from."""
+    systems: dict[str, dict[str, Any]] = {}
+    sections = results.get("sections", {})
+    for section, path in (
+        ("quality", ("systems",)),
+        ("zeroshot", ("systems",)),
+        ("annif", ("quality", "systems")),
+    ):
+        data: Any = sections.get(section, {}).get("data", {})
+        for key in path:
+            data = data.get(key, {}) if isinstance(data, dict) else {}
+        for name, system in data.items():
+            systems[name] = {**system, "section": section}
+    return systems
+
+
+def fold_spread(system: dict[str, Any]) -> str:
+    values = [f["macro_f1"] for f in system.get("per_fold", [])]
+    if not values:
+        return "–"
+    return f"{mean(values):.3f} ± {pstdev(values):.3f} [{min(values):.3f}–{max(values):.3f}]"
+
+
+def render(results: dict[str, Any]) -> str:
+    meta = results.get("meta", {})
+    sections = results.get("sections", {})
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `python -m benchmarks` (benchmarks/__main__.py); do not edit by hand. Every",
+        "section names the command that produced its figures and when it ran. Re-run one section with",
+        "`python -m benchmarks --only SECTION` (quality, zeroshot, annif, speed, setfit); the others",
+        "are kept from the previous run.",
+        "",
+        f"Machine: {meta.get('cpu', {}).get('model', '?')}, {meta.get('cpu', {}).get('cores', '?')} "
+        f"cores ({', '.join(meta.get('cpu', {}).get('simd', []))}), Python {meta.get('python', '?')}, "
+        f"torch {meta.get('torch', '?')}. The cores are shared with other work: load averages are "
+        "recorded with the speed figures, which are therefore noisy (compare within one run).",
+        "",
+    ]
+    if meta.get("smoke"):
+        lines += ["**SMOKE RUN** (`--smoke`): tiny sizes, figures mean nothing.", ""]
+    lines += _quality(results, sections)
+    lines += _speed(sections)
+    lines += _setfit(sections)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _section_head(title: str, section: dict[str, Any]) -> list[str]:
+    return [
+        f"## {title}",
+        "",
+        f"Command: `{section.get('command', '?')}` — finished {section.get('finished', '?')}, "
+        f"took {_f(section.get('seconds'), 0)} s.",
+        "",
+    ]
+
+
+def _quality(results: dict[str, Any], sections: dict[str, Any]) -> list[str]:
+    systems = quality_systems(results)
+    if not systems:
+        return []
+    out = ["## Quality on the same 5 folds", ""]
+    for name in ("quality", "zeroshot", "annif"):
+        if name in sections:
+            section = sections[name]
+            out.append(
+                f"- {name}: `{section.get('command')}` — finished {section.get('finished')}, "
+                f"{_f(section.get('seconds'), 0)} s"
+            )
+    install = sections.get("annif", {}).get("data", {}).get("install", {})
+    if install.get("version"):
+        out.append(
+            f"- Annif {install['version']} in {install.get('venv')} "
+            f"(backends {', '.join(install.get('backends', []))}; torch in that venv: "
+            f"{install.get('torch_in_venv') or 'none'}); NLTK's punkt_tab trained on Projektbanken "
+            "descriptions, since Annif's analyzers need it and it cannot be downloaded here"
+        )
+    elif install.get("skipped"):
+        out.append(f"- Annif skipped: {install['skipped']}")
+    out += [
+        "",
+        "Folds: `ecs_tagger.classifier.folds_for(any_area, groups, 5, random_state=0)` over the 749",
+        "labelled texts plus the 150 English parallel abstracts (same group as their Swedish text,",
+        "training only); the 749 labelled texts are scored. Out-of-fold (OOF) scores pool the five test",
+        "parts; the spread is the per-fold macro-F1 (mean ± sd [min–max]). Every system trains on "
+        "the same rows of each fold (Annif too, English parallels included) and is scored with "
+        "`ecs_tagger.metrics.multilabel_report`.",
+        "",
+        "| system | food F1 | health F1 | energy F1 | industry F1 | macro-F1 (OOF) | micro-F1 | "
+        "macro-F1 per fold |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, system in systems.items():
+        if "failed" in system:
+            out.append(f"| {name} | failed: {system['failed']} | | | | | | |")
+            continue
+        report = system["report"]
+        areas = " | ".join(_f(report["areas"][a]["f1"]) for a in AREAS)
+        bold = "**" if name == REFERENCE else ""
+        out.append(
+            f"| {bold}{name}{bold} | {areas} | {bold}{_f(report['macro_f1'])}{bold} | "
+            f"{_f(report['micro_f1'])} | {fold_spread(system)} |"
+        )
+    out += ["", "What each row is:", ""]
+    for name, system in systems.items():
+        out.append(f"- `{name}`: {system.get('description', system.get('failed', ''))}")
+    out += [
+        "",
+        "Precision / recall per area:",
+        "",
+        "| system | " + " | ".join(f"{a} P | {a} R" for a in AREAS) + " |",
+        "| --- |" + " --- | --- |" * len(AREAS),
+    ]
+    for name, system in systems.items():
+        if "report" not in system:
+            continue
+        areas = system["report"]["areas"]
+        cells = " | ".join(f"{_f(areas[a]['precision'])} | {_f(areas[a]['recall'])}" for a in AREAS)
+        out.append(f"| {name} | {cells} |")
+    out += ["", "### Where ecs-tagger loses", ""]
+    out += _losses(systems)
+    return [*out, ""]
+
+
+def _losses(systems: dict[str, dict[str, Any]]) -> list[str]:
+    reference = systems.get(REFERENCE)
+    if reference is None or "report" not in reference:
+        return ["(no ecs-tagger row)"]
+    rows = []
+    for name, system in systems.items():
+        if name == REFERENCE or "report" not in system:
+            continue
+        for area in AREAS:
+            ours = reference["report"]["areas"][area]["f1"]
+            theirs = system["report"]["areas"][area]["f1"]
+            if theirs > ours:
+                folds = sum(
+                    1
+                    for a, b in zip(reference["per_fold"], system["per_fold"], strict=False)
+                    if b["areas"][area]["f1"] > a["areas"][area]["f1"]
+                )
+                rows.append(
+                    f"| {name} | {area} | {theirs:.3f} | {ours:.3f} | {theirs - ours:+.3f} | "
+                    f"{folds} of {len(system['per_fold'])} |"
+                )
+        if system["report"]["macro_f1"] > reference["report"]["macro_f1"]:
+            rows.append(
+                f"| {name} | **macro** | {system['report']['macro_f1']:.3f} | "
+                f"{reference['report']['macro_f1']:.3f} | "
+                f"{system['report']['macro_f1'] - reference['report']['macro_f1']:+.3f} | |"
+            )
+    if not rows:
+        return ["No system beats ecs-tagger on any area's F1."]
+    return [
+        "Every (system, area) where another row has a higher OOF F1 than the shipped "
+        "configuration, and in how many folds it was higher:",
+        "",
+        "| system | area | its F1 | ecs-tagger F1 | difference | folds higher |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *rows,
+    ]
+
+
+def _speed(sections: dict[str, Any]) -> list[str]:
+    section = sections.get("speed")
+    if not section:
+        return []
+    data = section["data"]
+    out = _section_head("Speed and memory on this machine", section)
+    out += [
+        f"Load average (1, 5, 15 min) at start {tuple(round(x, 1) for x in data['load_average_at_start'])}, "
+        f"at end {tuple(round(x, 1) for x in data.get('load_average_at_end', ()))}.",
+        "",
+    ]
+    imp = data["import"]
+    out += [
+        "### Start-up (fresh process)",
+        "",
+        "| step | seconds |",
+        "| --- | --- |",
+        f"| `import ecs_tagger` | {_f(imp['import_ecs_tagger_s'], 2)} |",
+        f"| `from ecs_tagger.tagger import Tagger` (from a fresh interpreter) | {_f(imp['import_tagger_s'], 2)} |",
+        f"| `Tagger.load()` (models/default) | {_f(imp['tagger_load_s'], 2)} |",
+        f"| embedding model load (converted folder → SentenceTransformer) | "
+        f"{_f(imp['embedding_model_load_s'], 2)} |",
+        f"| peak memory after all of that | {_f(imp['peak_rss_mb'], 0)} MB |",
+        "",
+    ]
+    tag = data["ecs_tagger"]
+    n = data["n_docs"]
+    out += [
+        f"### Tagging {n} Projektbanken descriptions",
+        "",
+        "cold: a fresh process with an empty embedding cache, everything included (interpreter, "
+        "imports, model load, a one-text warm-up, tagging); warm: the tagging call inside that same "
+        "process (model loaded, cache still empty), so cold and warm share one peak; cached: a "
+        "second fresh process tagging the same texts with every vector in the cache (its "
+        "docs/s is the tagging call). Peak memory is each process's own maximum resident set "
+        "(wait4).",
+        "",
+        "| system | cold docs/s | warm docs/s | cached docs/s | peak MB cold | peak MB warm | "
+        "peak MB cached |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        f"| ecs-tagger | {_f(tag['cold']['docs_per_s_process'], 1)} | {_f(tag['warm']['docs_per_s'], 1)} | "
+        f"{_f(tag['cached']['docs_per_s'], 1)} | {_f(tag['cold']['peak_rss_mb'], 0)} | "
+        f"{_f(tag['warm']['peak_rss_mb'], 0)} | {_f(tag['cached']['peak_rss_mb'], 0)} |",
+    ]
+    annif = data.get("annif", {}).get("backends", {})
+    annif = {b: r for b, r in annif.items() if "failed" not in r}
+    for backend, row in annif.items():
+        out.append(
+            f"| Annif {backend} | {_f(row['cold_docs_per_s'], 1)} | {_f(row['warm_docs_per_s'], 1)} "
+            f"| (no cache) | {_f(row['peak_rss_mb'], 0)} | – | – |"
+        )
+    if annif:
+        out += [
+            "",
+            "Annif: cold is `annif index` on the 1,000 documents as one process; warm is "
+            "(1,000 − 1) / (that time − the time of the same command on one document), i.e. "
+            "with start-up and model load taken out.",
+            "",
+            "| ratio (ecs-tagger / Annif) | cold | warm | ecs-tagger cached vs Annif warm |",
+            "| --- | --- | --- | --- |",
+        ]
+        for backend, row in annif.items():
+            out.append(
+                f"| vs Annif {backend} | {tag['cold']['docs_per_s_process'] / row['cold_docs_per_s']:.3f} | "
+                f"{tag['warm']['docs_per_s'] / row['warm_docs_per_s']:.3f} | "
+                f"{tag['cached']['docs_per_s'] / row['warm_docs_per_s']:.3f} |"
+            )
+    out += [
+        "",
+        "Where the time of ecs-tagger goes (seconds for all documents):",
+        "",
+        "| run | preprocessing (spaCy, language id) | embedding | classifier and rest | total |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for mode in ("warm", "cached"):
+        row = tag[mode]
+        out.append(
+            f"| {mode} | {_f(row['preprocess_s'], 1)} | {_f(row['embed_s'], 1)} | "
+            f"{_f(row['other_s'], 1)} | {_f(row['tag_s'], 1)} |"
+        )
+    out.append(
+        f"\n(cold process total {_f(tag['cold']['process_wall_s'], 1)} s, of which imports "
+        f"{_f(tag['cold']['import_s'], 1)} s, Tagger.load {_f(tag['cold']['tagger_load_s'], 1)} s, "
+        f"embedding model load {_f(tag['cold']['embedding_model_load_s'], 1)} s.)"
+    )
+    out += _encoder(data)
+    return [*out, ""]
+
+
+def _encoder(data: dict[str, Any]) -> list[str]:
+    enc = data["encoder"]
+    mm = data["matmul"]
+    limit = max(mm.get("fp32_encoder_ffn_t2_gmacs", 0), mm.get("fp32_square_2048_t2_gmacs", 0))
+    variants = data.get("variants", {})
+    base = variants.get("results", {}).get("torch:fp32:t2:bs16", {})
+    out = [
+        "",
+        "### The encoder against the arithmetic limit of this CPU",
+        "",
+        f"multilingual-e5-small (BERT: {enc['layers']} layers, hidden {enc['hidden']}, intermediate "
+        f"{enc['intermediate']}). Per token and layer the linear maps cost 4·h² + 2·h·ff = "
+        f"{4 * enc['hidden'] ** 2 + 2 * enc['hidden'] * enc['intermediate']:,} multiply-adds (MACs), "
+        f"attention 2·n·h more for a sequence of n tokens. The {enc['docs']} descriptions make "
+        f"{enc['pieces']} pieces (chunks of at most 512 tokens) of {enc['mean_tokens']:.0f} tokens on "
+        f"average (with `passage: ` and the special tokens): {enc['macs_per_token'] / 1e6:.1f} M MACs "
+        f"per token, {enc['useful_macs'] / 1e12:.2f} T MACs in all "
+        f"({enc['padded_macs'] / 1e12:.2f} T with the padding of length-sorted batches of 16).",
+        "",
+        "Measured matrix-multiply rate (same run, torch, fp32 sgemm; int8 = fbgemm dynamic-quantised "
+        "linear of the encoder's feed-forward shape), in G MACs/s:",
+        "",
+        "| kernel | 1 thread | 2 threads |",
+        "| --- | --- | --- |",
+    ]
+    for label, key in (
+        ("fp32 4096×384 · 384×1536", "fp32_encoder_ffn"),
+        ("fp32 2048×2048 · 2048×2048", "fp32_square_2048"),
+        ("int8 linear 384→1536 on 4096 rows", "int8_encoder_ffn"),
+    ):
+        out.append(
+            f"| {label} | {_f(mm.get(f'{key}_t1_gmacs'), 1)} | {_f(mm.get(f'{key}_t2_gmacs'), 1)} |"
+        )
+    if base:
+        best = max(variants["results"].values(), key=lambda r: r["useful_gmacs_per_s"])
+        out += [
+            "",
+            f"Library today (torch fp32, 2 threads, batch 16), fresh process, first "
+            f"{variants['docs']} descriptions ({variants['pieces']} pieces): "
+            f"{_f(base['encode_s'], 1)} s = {_f(base['docs_per_s'], 1)} docs/s, "
+            f"**{base['useful_gmacs_per_s']:.1f} G useful MACs/s = "
+            f"{base['useful_gmacs_per_s'] / limit:.0%} of the fp32 limit ({limit:.1f} G MACs/s)** "
+            f"({base['padded_gmacs_per_s']:.1f} G MACs/s counting padding). In place, the embedding "
+            f"phase of the warm tagging run above reached {enc['warm_useful_gmacs_per_s']:.1f} G "
+            f"useful MACs/s on all {enc['docs']} descriptions "
+            f"({enc['warm_useful_gmacs_per_s'] / limit:.0%}; it includes chunking and cache writes). "
+            f"Fastest variant below: `{best['variant']}`, {best['useful_gmacs_per_s']:.1f} G "
+            f"effective MACs/s = **{best['useful_gmacs_per_s'] / limit:.0%} of the fp32 limit**.",
+            "",
+        ]
+    quality = data.get("variant_quality", {})
+    if variants:
+        base_q = quality.get("torch:fp32", {}).get("report", {}).get("macro_f1")
+        out += [
+            f"Variants, each in a fresh process on the first {variants['docs']} descriptions "
+            f"({variants['pieces']} pieces), run twice in interleaved order; the faster run counts "
+            "(both are listed). macro-F1 on the shared folds with the 899 training texts "
+            "re-embedded by the variant (the fp32 row is the library's own vectors, as in the "
+            "quality section); only variants faster than the baseline get this check:",
+            "",
+            "| variant | runs (s) | docs/s | speed-up | useful G MACs/s | of fp32 limit | cosine to "
+            "fp32 (min / mean) | macro-F1 | Δ macro-F1 | peak MB | keep? |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for name, row in variants["results"].items():
+            backend, dtype = name.split(":")[:2]
+            q = quality.get(f"{backend}:{dtype}", {}).get("report", {}).get("macro_f1")
+            delta = f"{q - base_q:+.4f}" if q is not None and base_q is not None else "–"
+            same_numbers = dtype == "fp32" and backend == "torch"
+            equal = same_numbers or (q is not None and base_q is not None and q >= base_q - 0.005)
+            keep = (
+                "baseline"
+                if name == "torch:fp32:t2:bs16"
+                else ("yes" if row["speedup"] >= 1.05 and equal else "no")
+            )
+            out.append(
+                f"| `{name}` | {' / '.join(f'{t:.1f}' for t in row.get('all_encode_s', []))} | "
+                f"{_f(row['docs_per_s'], 1)} | {_f(row['speedup'], 2)}× | "
+                f"{_f(row['useful_gmacs_per_s'], 1)} | {row['useful_gmacs_per_s'] / limit:.0%} | "
+                f"{_f(row['cosine_to_baseline_min'], 4)} / {_f(row['cosine_to_baseline_mean'], 4)} | "
+                f"{_f(q, 4)} | {delta} | {_f(row['peak_rss_mb'], 0)} | {keep} |"
+            )
+        out += [
+            "",
+            'int8 variants do fewer fp32 operations: their "useful G MACs/s" counts the same '
+            "multiply-adds as fp32, so it is an effective rate and may exceed what fp32 kernels can do.",
+            "keep? = at least 5 % faster and, where the numbers change (int8, ONNX), macro-F1 no more "
+            "than 0.005 below the fp32 row (threads and batch size do not change the vectors beyond "
+            "float rounding). Speed-ups measured on a shared, loaded CPU: see the load averages.",
+        ]
+    if "skipped" in data.get("onnx", {}):
+        out += ["", f"ONNX Runtime: skipped ({data['onnx']['skipped']})."]
+    elif data.get("onnx"):
+        onnx = data["onnx"]
+        out += [
+            "",
+            f"ONNX Runtime {onnx.get('onnxruntime')} (onnx {onnx.get('onnx')}) in "
+            "benchmarks/.ort-venv, beside torch " + str(onnx.get("torch_seen")) + " (unchanged).",
+        ]
+    return out
+
+
+def _setfit(sections: dict[str, Any]) -> list[str]:
+    section = sections.get("setfit")
+    if not section:
+        return []
+    data = section["data"]
+    out = _section_head("SetFit-style contrastive fine-tuning (time-boxed)", section)
+    if "skipped" in data:
+        return [*out, f"Skipped: {data['skipped']}", ""]
+    settings = data["settings"]
+    out += [
+        f"Cosine-similarity loss on pairs (same set of areas = 1, else 0), {settings['pairs_per_text']} "
+        f"pairs per training text, batches of {settings['batch_pairs']} pairs, lr "
+        f"{settings['learning_rate']}, texts cut at {settings['train_max_tokens']} tokens while "
+        f"training, word-embedding matrix frozen, time box {settings['time_box_minutes']} min per fold. "
+        "Then the ecs-tagger classifier on the fine-tuned embeddings; same fold, same rows. For time, "
+        "the fine-tuned encoder embeds through dynamic int8 quantisation, and so does the base "
+        "encoder it is compared with (`(int8 encoder)` rows); the plain `ecs-tagger` row is the "
+        "shipped fp32 pipeline on the same fold.",
+        "",
+        "| fold | system | food | health | energy | industry | macro-F1 |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for fold in data["folds"]:
+        for name, report in fold["reports"].items():
+            areas = " | ".join(_f(report["areas"][a]["f1"]) for a in AREAS)
+            out.append(f"| {fold['fold']} | {name} | {areas} | {_f(report['macro_f1'])} |")
+    out.append("")
+    for fold in data["folds"]:
+        t = fold["training"]
+        out.append(
+            f"Fold {fold['fold']}: {t['pairs_done']} of {t['pairs_planned']} pairs in "
+            f"{t['train_seconds']} s ({t['pairs_per_s']} pairs/s; loss {t['loss_first_10']} → "
+            f"{t['loss_last_10']}), re-embedding the training texts {t['embed_seconds']} s, fold total "
+            f"{t['fold_seconds']} s."
+        )
+    out += [
+        "",
+        f"Five folds would take about {data.get('extrapolated_five_fold_minutes')} min at this "
+        f"time box; the full pair schedule would need {data.get('full_schedule_minutes_per_fold')} "
+        f"min of training per fold (completed fraction {data.get('completed_fraction')}).",
+    ]
+    return [*out, ""]

@@ -1,0 +1,427 @@
+"""Similar initiatives: the projects of an index nearest to a project or a text, and why.
+
+>>> hits = index.similar("TVV-12345", k=10, other_regions=True)
+>>> hits.to_frame()                      # one row per hit
+>>> hits[0].reason.query_sentence, hits[0].reason.hit_sentence, hits[0].reason.shared_terms
+
+Similarity is the cosine of the document embeddings *in the index's similarity space*: each
+vector minus the mean vector of its group (its language, or the short texts of its language),
+renormalised (see :meth:`RegistryIndex.centre`). Raw multilingual-e5 cosines crowd into
+0.8-0.92 and carry a language and a text-length component; centring spreads them (unrelated
+projects ~0, related work >= 0.25, closely related >= 0.3, the same text 1) and makes searches
+work across languages and lengths. Measured: on 200 SweCRIS projects a Swedish abstract finds
+its English abstract at rank 1 in 98 % of cases (93 % with raw cosine), the English its Swedish
+in 98.5 % (93.5 %), when the index holds both languages (at least ``MIN_LANGUAGE_ROWS`` rows
+each; a query in a language the index has too few rows of is centred on the overall mean); a
+project's title typed as a query finds the project at rank 1 in 87 % of cases on Projektbanken
+(9 % with raw cosine). A query by id never returns that project itself; a project listed in
+several regions is one row of the index, so it cannot be matched with itself.
+
+Why a hit matches (``explain=True``):
+
+``query_sentence`` / ``hit_sentence`` / ``sentence_similarity``
+    the pair of sentences, one from each text, whose embeddings (``embed_sentences``, cached) are
+    most alike; sentences of fewer than four words are passed over when longer ones exist, and
+    at most the first 60 sentences of a text are compared;
+``shared_terms``
+    lemmas (from the preprocessing) found in both texts, heaviest first by their inverse document
+    frequency over the index (so rare, specific words come first), at most eight.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ecs_tagger.errors import InputError
+from ecs_tagger.language import detect_language
+from ecs_tagger.regions import normalise_regions
+
+if TYPE_CHECKING:
+    from ecs_tagger.index import RegistryIndex
+    from ecs_tagger.tagger import Tagger
+
+MAX_SENTENCES = 60
+MIN_SENTENCE_WORDS = 4
+SHARED_TERMS = 8
+#: Words in more than this share of the index's texts are too common to explain a match.
+COMMON_TERM_SHARE = 0.1
+
+
+@dataclass(frozen=True)
+class MatchReason:
+    """Why two texts match: their closest pair of sentences and their shared key terms."""
+
+    query_sentence: str
+    hit_sentence: str
+    sentence_similarity: float
+    shared_terms: tuple[str, ...]
+
+    def summary(self) -> str:
+        terms = ", ".join(self.shared_terms) or "(none)"
+        return (
+            f"«{self.query_sentence}» ~ «{self.hit_sentence}» "
+            f"({self.sentence_similarity:.2f}); shared terms: {terms}"
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One similar project."""
+
+    rank: int
+    id: str
+    similarity: float
+    title: str
+    regions: tuple[str, ...]
+    actor: str | None
+    funding: float
+    areas: tuple[str, ...]
+    scores: dict[str, float]
+    reason: MatchReason | None = None
+
+
+@dataclass(frozen=True)
+class Query:
+    """What was searched for: a project of the index (`id`) or a free text."""
+
+    id: str | None
+    text: str
+    regions: tuple[str, ...]
+    language: str = ""
+
+
+class Hits(list[Hit]):
+    """The hits of one query, best first; `to_frame()` gives a table."""
+
+    def __init__(self, hits: Sequence[Hit], query: Query, codes: Sequence[str]) -> None:
+        super().__init__(hits)
+        self.query = query
+        self.codes = tuple(codes)
+
+    @property
+    def ids(self) -> list[str]:
+        return [hit.id for hit in self]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per hit: rank, id, similarity, title, regions, actor, funding, areas, scores
+        and, when explained, query_sentence, hit_sentence, sentence_similarity, shared_terms."""
+        records = []
+        for hit in self:
+            record: dict[str, Any] = {
+                "rank": hit.rank,
+                "id": hit.id,
+                "similarity": hit.similarity,
+                "title": hit.title,
+                "regions": "; ".join(hit.regions),
+                "actor": hit.actor,
+                "funding": hit.funding,
+                "areas": ";".join(hit.areas),
+                **{f"score_{code}": hit.scores.get(code, math.nan) for code in self.codes},
+            }
+            if hit.reason is not None:
+                record.update(
+                    query_sentence=hit.reason.query_sentence,
+                    hit_sentence=hit.reason.hit_sentence,
+                    sentence_similarity=hit.reason.sentence_similarity,
+                    shared_terms="; ".join(hit.reason.shared_terms),
+                )
+            records.append(record)
+        columns = [
+            "rank",
+            "id",
+            "similarity",
+            "title",
+            "regions",
+            "actor",
+            "funding",
+            "areas",
+            *(f"score_{code}" for code in self.codes),
+        ]
+        return pd.DataFrame(records, columns=columns if not records else None)
+
+
+# -- filters -------------------------------------------------------------------------------------
+@dataclass
+class Filters:
+    """Which rows of an index may be returned (see :func:`similar` for the meaning)."""
+
+    regions: tuple[str, ...] = ()
+    exclude_regions: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    exclude_ids: set[str] = field(default_factory=set)
+    where: np.ndarray | None = None
+
+    def mask(self, index: RegistryIndex) -> np.ndarray | None:
+        """Boolean mask of allowed rows, or None when every row is allowed."""
+        if not (
+            self.regions
+            or self.exclude_regions
+            or self.areas
+            or self.languages
+            or self.exclude_ids
+            or self.where is not None
+        ):
+            return None
+        allowed = np.ones(len(index), dtype=bool)
+        if self.where is not None:
+            allowed &= self.where
+        if self.languages:
+            allowed &= index.rows["language"].isin(self.languages).to_numpy()
+        if self.regions or self.exclude_regions:
+            wanted, unwanted = set(self.regions), set(self.exclude_regions)
+            for row, regions in enumerate(index.region_sets()):
+                if (wanted and not wanted & regions) or unwanted & regions:
+                    allowed[row] = False
+        if self.areas:
+            matrix = index.area_matrix()
+            columns = [index.codes.index(code) for code in self.areas]
+            allowed &= matrix[:, columns].any(axis=1)
+        for ident in self.exclude_ids:
+            if ident in index:
+                allowed[index.position(ident)] = False
+        return allowed
+
+
+def _row_mask(
+    index: RegistryIndex, where: np.ndarray | pd.Series | Sequence[bool] | None
+) -> np.ndarray | None:
+    """A caller's boolean row filter as an array over the index's rows."""
+    if where is None:
+        return None
+    if isinstance(where, pd.Series) and not where.index.equals(index.rows.index):
+        raise InputError("`where` must be a boolean Series over index.rows (same index)")
+    mask = np.asarray(where)
+    if mask.dtype != bool or mask.shape != (len(index),):
+        raise InputError(f"`where` must be {len(index)} booleans, one per row of index.rows")
+    return mask
+
+
+def check_areas(index: RegistryIndex, areas: Sequence[str] | str | None) -> tuple[str, ...]:
+    """Area codes given by a caller, validated against the index's taxonomy."""
+    if areas is None:
+        return ()
+    if isinstance(areas, str):
+        areas = [a.strip() for a in areas.replace(";", ",").split(",") if a.strip()]
+    unknown = [code for code in areas if code not in index.codes]
+    if unknown:
+        raise InputError(
+            f"unknown area(s) {', '.join(repr(c) for c in unknown)}; the index's areas are "
+            f"{', '.join(index.codes)}"
+        )
+    return tuple(code for code in index.codes if code in set(areas))
+
+
+# -- the query -----------------------------------------------------------------------------------
+def _resolve_query(
+    index: RegistryIndex, text_or_id: str, by: str, query_regions: Sequence[str] | str | None
+) -> tuple[Query, np.ndarray]:
+    if not isinstance(text_or_id, str) or not text_or_id.strip():
+        raise InputError("give a project id or a non-empty text to search with")
+    if by not in ("auto", "id", "text"):
+        raise InputError(f"by must be 'auto', 'id' or 'text', not {by!r}")
+    if by == "id" or (by == "auto" and text_or_id.strip() in index):
+        position = index.position(text_or_id.strip())
+        row = index.rows.iloc[position]
+        query = Query(
+            str(row["id"]), str(row["clean_text"]), tuple(row["regions"]), str(row["language"])
+        )
+        return query, index.search_vectors[position]
+    clean = index.preprocessor.clean(text_or_id)
+    if not clean.strip():
+        raise InputError("the query text is empty after cleaning")
+    language = detect_language(clean).code
+    vector = index.centre(index.embedder.embed_documents([clean]), [language], [len(clean)])[0]
+    return Query(None, clean, normalise_regions(query_regions), language), vector
+
+
+def similar(
+    index: RegistryIndex,
+    text_or_id: str,
+    k: int = 10,
+    *,
+    exclude_regions: Sequence[str] | str | None = None,
+    regions: Sequence[str] | str | None = None,
+    areas: Sequence[str] | str | None = None,
+    min_score: float | None = None,
+    other_regions: bool = False,
+    query_regions: Sequence[str] | str | None = None,
+    languages: Sequence[str] | str | None = None,
+    where: np.ndarray | pd.Series | Sequence[bool] | None = None,
+    by: str = "auto",
+    explain: bool = True,
+    backend: str = "auto",
+    tagger: Tagger | None = None,
+) -> Hits:
+    """The `k` projects of `index` most similar to a project (by id) or to a text.
+
+    `text_or_id`: an id of the index (the project itself is never returned) or a text (embedded
+    like the index's texts; `by="id"`/`"text"` removes the doubt when a text equals an id).
+    Filters: `regions` keeps projects present in at least one of these regions;
+    `exclude_regions` drops projects present in any of them; `other_regions` drops projects
+    present in any region of the query (its own regions for an id, `query_regions` for a text),
+    so only initiatives elsewhere remain; `areas` keeps projects tagged with at least one of these
+    area codes; `min_score` drops hits whose similarity is below it; `languages` keeps rows of
+    these detected languages ("sv", "en", ...); `where` is any boolean filter over `index.rows`
+    (e.g. ``index.rows["programme"] == "Interreg"``). Region names are normalised ("Örebro län" =
+    "Örebro"). Filters never change the order: the hits are the best `k` of the allowed rows.
+    `explain` adds a :class:`MatchReason` to every hit. `backend`: "auto" (exact below
+    :data:`ecs_tagger.ann.ANN_MIN_ROWS` rows, approximate above), "exact", or an ANN library.
+    `tagger`: use its embedder and preprocessor (else they are recreated from the manifest).
+    """
+    if k < 1:
+        raise InputError(f"k must be at least 1, not {k}")
+    if tagger is not None:
+        index.attach(tagger)
+    query, vector = _resolve_query(index, text_or_id, by, query_regions)
+    excluded = set(normalise_regions(exclude_regions))
+    if other_regions:
+        if not query.regions:
+            raise InputError(
+                "other_regions needs the query's regions: query by id, or give query_regions "
+                "for a text"
+            )
+        excluded |= set(query.regions)
+    filters = Filters(
+        regions=normalise_regions(regions),
+        exclude_regions=tuple(sorted(excluded)),
+        areas=check_areas(index, areas),
+        exclude_ids={query.id} if query.id else set(),
+        languages=(languages,) if isinstance(languages, str) else tuple(languages or ()),
+        where=_row_mask(index, where),
+    )
+    mask = filters.mask(index)
+    scores, positions = index.searcher(backend).search(vector[None, :], k, mask=mask)
+    chosen = [
+        (int(p), float(s))
+        for p, s in zip(positions[0], scores[0], strict=True)
+        if p >= 0 and (min_score is None or s >= min_score)
+    ]
+    reasons = explain_matches(index, query, [p for p, _ in chosen]) if explain and chosen else None
+    hits = []
+    for rank, (position, score) in enumerate(chosen, start=1):
+        row = index.rows.iloc[position]
+        hits.append(
+            Hit(
+                rank=rank,
+                id=str(row["id"]),
+                similarity=round(score, 4),
+                title=str(row["title"]),
+                regions=tuple(row["regions"]),
+                actor=row["actor"] if isinstance(row["actor"], str) else None,
+                funding=float(row["funding"]),
+                areas=tuple(row["areas"]),
+                scores={code: float(row[f"score_{code}"]) for code in index.codes},
+                reason=None if reasons is None else reasons[rank - 1],
+            )
+        )
+    return Hits(hits, query, index.codes)
+
+
+# -- explanations --------------------------------------------------------------------------------
+def _sentences_of_row(index: RegistryIndex, position: int) -> list[str]:
+    row = index.rows.iloc[position]
+    clean, bounds = str(row["clean_text"]), list(row["sentence_bounds"])
+    sentences = [clean[bounds[i] : bounds[i + 1]].strip() for i in range(0, len(bounds), 2)]
+    return [s for s in sentences if s] or [clean.strip()]
+
+
+def _useful(sentences: list[str]) -> list[str]:
+    """Sentences worth showing: the first MAX_SENTENCES, fragments dropped when others exist."""
+    sentences = sentences[:MAX_SENTENCES]
+    long = [s for s in sentences if len(s.split()) >= MIN_SENTENCE_WORDS]
+    return long or sentences
+
+
+def _lemmas_of_query(index: RegistryIndex, query: Query) -> set[str]:
+    if query.id is not None:
+        return set(index.rows.iloc[index.position(query.id)]["lemmas"])
+    return set(index.preprocessor.process(query.text).lemmas)
+
+
+def _query_sentences(index: RegistryIndex, query: Query) -> list[str]:
+    if query.id is not None:
+        return _sentences_of_row(index, index.position(query.id))
+    document = index.preprocessor.process(query.text)
+    return [s.text.strip() for s in document.sentences if s.text.strip()] or [query.text]
+
+
+def shared_terms(
+    index: RegistryIndex, lemmas_a: set[str], lemmas_b: set[str], limit: int = SHARED_TERMS
+) -> tuple[str, ...]:
+    """Lemmas in both sets, rarest in the index first (idf); numbers, short words and words in
+    more than COMMON_TERM_SHARE of the index's texts (once it has 50 rows) left out."""
+    idf = index.idf()
+    top = max(idf.values(), default=1.0)
+    n = len(index)
+    floor = float(np.log((1 + n) / (1 + COMMON_TERM_SHARE * n)) + 1) if n >= 50 else 0.0
+    common = [
+        lemma
+        for lemma in lemmas_a & lemmas_b
+        if len(lemma) >= 3 and any(c.isalpha() for c in lemma) and idf.get(lemma, top) > floor
+    ]
+    common.sort(key=lambda lemma: (-idf.get(lemma, top), lemma))
+    return tuple(common[:limit])
+
+
+Side = tuple[list[str], set[str], str]  # sentences, lemmas, language of one text
+
+
+def explain_pairs(index: RegistryIndex, pairs: Sequence[tuple[Side, Side]]) -> list[MatchReason]:
+    """Reasons for pairs of texts, each given as (sentences, lemmas, language).
+
+    Sentences are compared in the index's similarity space (each sentence vector minus the mean
+    document vector of its text's language), which favours sentences about the same thing over
+    sentences that are merely both written in project prose.
+    """
+    unique: dict[tuple[str, str], int] = {}
+    for side_a, side_b in pairs:
+        for sentences, _, language in (side_a, side_b):
+            for sentence in sentences:
+                unique.setdefault((sentence, language), len(unique))
+    if not unique:
+        return []
+    keys = list(unique)
+    raw = index.embedder.embed_sentences([sentence for sentence, _ in keys])
+    vectors = index.centre(
+        raw, [language for _, language in keys], [len(sentence) for sentence, _ in keys]
+    )
+    reasons = []
+    for (sentences_a, lemmas_a, language_a), (sentences_b, lemmas_b, language_b) in pairs:
+        a = vectors[[unique[(s, language_a)] for s in sentences_a]]
+        b = vectors[[unique[(s, language_b)] for s in sentences_b]]
+        matrix = a @ b.T
+        i, j = np.unravel_index(int(np.argmax(matrix)), matrix.shape)
+        reasons.append(
+            MatchReason(
+                query_sentence=sentences_a[i],
+                hit_sentence=sentences_b[j],
+                sentence_similarity=round(float(matrix[i, j]), 4),
+                shared_terms=shared_terms(index, lemmas_a, lemmas_b),
+            )
+        )
+    return reasons
+
+
+def explain_matches(
+    index: RegistryIndex, query: Query, positions: Sequence[int]
+) -> list[MatchReason]:
+    """Why each row at `positions` matches the query (see the module docstring)."""
+    query_side: Side = (
+        _useful(_query_sentences(index, query)),
+        _lemmas_of_query(index, query),
+        query.language,
+    )
+    return explain_pairs(index, [(query_side, row_side(index, p)) for p in positions])
+
+
+def row_side(index: RegistryIndex, position: int) -> Side:
+    """One indexed text as explain_pairs wants it."""
+    row = index.rows.iloc[position]
+    return _useful(_sentences_of_row(index, position)), set(row["lemmas"]), str(row["language"])

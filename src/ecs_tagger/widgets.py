@@ -1,0 +1,387 @@
+"""Jupyter widgets (ipywidgets) for reviewing tags and finding similar initiatives.
+
+>>> RegistryBrowser(session)     # filters, a table, and the evidence of a chosen row
+>>> ReviewPanel(session)         # the review queue, one row at a time: accept or set the areas
+>>> SimilarBrowser(index)        # similar initiatives (or actors) in other regions, and why
+
+The widgets hold no logic of their own: filtering is :func:`ecs_tagger.review.filter_rows`, the
+evidence :func:`ecs_tagger.review.evidence_html`, and every button calls the
+:class:`ecs_tagger.review.ReviewSession` (``accept``, ``set_areas``), which appends the review to
+the corrections file. The methods behind the buttons (:meth:`ReviewPanel.accept_current`,
+:meth:`ReviewPanel.save_current`, ...) can be called directly, e.g. in tests.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ecs_tagger.errors import EcsTaggerError, MissingDependencyError
+from ecs_tagger.review import (
+    NO_AREA,
+    REVIEW_ACCEPTED,
+    REVIEW_CORRECTED,
+    REVIEW_NOT_REVIEWED,
+    REVIEW_STALE,
+    UNCERTAIN_P,
+    ReviewSession,
+    area_names,
+    display_table,
+    filter_rows,
+)
+from ecs_tagger.similarity import Hits
+
+if TYPE_CHECKING:
+    from ecs_tagger.index import RegistryIndex
+    from ecs_tagger.tagger import Tagger
+    from ecs_tagger.taxonomy import Taxonomy
+
+
+def _widgets() -> Any:
+    try:
+        import ipywidgets
+    except ImportError:
+        raise MissingDependencyError("ipywidgets", "the review widgets", "notebook") from None
+    return ipywidgets
+
+
+class _Displayable:
+    widget: Any
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def _ipython_display_(self) -> None:  # older front ends
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class RegistryBrowser(_Displayable):
+    """Filters (region, area, score range, uncertain only, review status), the rows that pass
+    them, and the evidence of the row chosen below the table."""
+
+    def __init__(self, session: ReviewSession, *, max_rows: int = 100, language: str = "en") -> None:
+        w = _widgets()
+        self.session = session
+        self.max_rows = max_rows
+        tagged = session.tagged
+        names = area_names(tagged.taxonomy, language)
+        self.region = w.Dropdown(options=[("all regions", "")] + [(r, r) for r in tagged.regions()],
+                                 description="Region")
+        self.area = w.Dropdown(
+            options=[("all", ""), ("no area", NO_AREA)] + [(names[c], c) for c in tagged.codes],
+            description="Area",
+        )
+        self.scores = w.FloatRangeSlider(value=(0.0, 1.0), min=0.0, max=1.0, step=0.05,
+                                         description="Score", readout_format=".2f",
+                                         continuous_update=False)
+        self.uncertain = w.Checkbox(value=False, description=f"uncertain only (≥ {UNCERTAIN_P:.0%} "
+                                    "chance of a wrong tag)", indent=False)
+        self.status = w.Dropdown(
+            options=[("any", ""), *[(s, s) for s in (REVIEW_NOT_REVIEWED, REVIEW_ACCEPTED,
+                                                      REVIEW_CORRECTED, REVIEW_STALE)]],
+            description="Review",
+        )
+        self.count = w.HTML()
+        self.table = w.Output()
+        self.row = w.Dropdown(options=[], description="Evidence of")
+        self.evidence = w.HTML()
+        for control in (self.region, self.area, self.scores, self.uncertain, self.status):
+            control.observe(lambda _change: self.refresh(), names="value")
+        self.row.observe(lambda change: self.show(change["new"]), names="value")
+        self.widget = w.VBox([
+            w.HBox([self.region, self.area, self.status]),
+            w.HBox([self.scores, self.uncertain]),
+            self.count, self.table, self.row, self.evidence,
+        ])
+        self.refresh()
+
+    def filtered(self) -> pd.DataFrame:
+        """The rows passing the current filters, most likely wrong first."""
+        frame = filter_rows(
+            self.session.reviewed_frame(), region=self.region.value or None,
+            area=self.area.value or None, score_range=tuple(self.scores.value),
+            uncertain_only=bool(self.uncertain.value), review_status=self.status.value or None,
+        )
+        return frame.sort_values(["priority", "id"], ascending=[False, True], na_position="last")
+
+    def refresh(self) -> None:
+        from IPython.display import display
+
+        frame = self.filtered()
+        shown = frame.head(self.max_rows)
+        self.count.value = (f"<b>{len(frame)}</b> of {len(self.session.tagged)} rows"
+                            + (f" (first {self.max_rows} shown)" if len(frame) > self.max_rows else ""))
+        self.table.clear_output(wait=True)
+        with self.table:
+            display(display_table(shown, self.session.tagged.codes))
+        ids = shown["id"].tolist()
+        self.row.options = ids
+        if ids:
+            self.row.value = ids[0]
+            self.show(ids[0])
+        else:
+            self.evidence.value = ""
+
+    def show(self, ident: str | None) -> None:
+        self.evidence.value = self.session.tagged.evidence_html(ident) if ident else ""
+
+
+class ReviewPanel(_Displayable):
+    """The review queue, one row at a time: its evidence, a checkbox per area (ticked as the
+    tagger, or the last review, decided), a comment, and buttons to accept the tagger's tags,
+    save the ticked areas, skip or go back. Every review is appended to the corrections file."""
+
+    def __init__(self, session: ReviewSession, *, queue_size: int = 50,
+                 ids: Sequence[str] | None = None, language: str = "en") -> None:
+        w = _widgets()
+        self.session = session
+        self.ids = list(ids) if ids is not None else session.queue(queue_size)["id"].tolist()
+        self.position = 0
+        names = area_names(session.tagged.taxonomy, language)
+        self.reviewer = w.Text(value=session.reviewer, description="Reviewer",
+                               placeholder="your name")
+        self.reviewer.observe(self._set_reviewer, names="value")
+        self.header = w.HTML()
+        self.evidence = w.HTML()
+        self.checkboxes = {code: w.Checkbox(value=False, description=names[code], indent=False)
+                           for code in session.tagged.codes}
+        self.comment = w.Textarea(placeholder="comment (optional)", layout=w.Layout(width="60%"))
+        self.accept_button = w.Button(description="Tags are right", button_style="success",
+                                      icon="check", tooltip="accept the tagger's tags")
+        self.save_button = w.Button(description="Save ticked areas", button_style="primary",
+                                    icon="save", tooltip="the right areas are the ticked ones")
+        self.back_button = w.Button(description="Back", icon="arrow-left")
+        self.skip_button = w.Button(description="Skip", icon="arrow-right")
+        self.message = w.HTML()
+        self.accept_button.on_click(lambda _b: self.accept_current())
+        self.save_button.on_click(lambda _b: self.save_current())
+        self.back_button.on_click(lambda _b: self.go(self.position - 1))
+        self.skip_button.on_click(lambda _b: self.go(self.position + 1))
+        self.widget = w.VBox([
+            self.reviewer, self.header, self.evidence,
+            w.HBox(list(self.checkboxes.values())), self.comment,
+            w.HBox([self.back_button, self.accept_button, self.save_button, self.skip_button]),
+            self.message,
+        ])
+        self.go(0)
+
+    def _set_reviewer(self, change: dict[str, Any]) -> None:
+        self.session.reviewer = str(change["new"])
+
+    @property
+    def current(self) -> str | None:
+        """The id on show (None when the queue is empty or done)."""
+        return self.ids[self.position] if 0 <= self.position < len(self.ids) else None
+
+    def go(self, position: int) -> None:
+        """Show the row at `position` of the queue."""
+        self.position = max(0, min(position, len(self.ids)))
+        ident = self.current
+        enabled = ident is not None
+        for control in (self.accept_button, self.save_button, self.skip_button,
+                        *self.checkboxes.values()):
+            control.disabled = not enabled
+        self.back_button.disabled = self.position == 0
+        if ident is None:
+            self.header.value = (f"<b>Queue done</b>: {len(self.ids)} rows. "
+                                 f"{html.escape(self.session.summary())}")
+            self.evidence.value = ""
+            return
+        row = self.session.tagged.row(ident)
+        review = self.session.reviews().get(ident)
+        ticked = set(review.new_areas if review is not None else row["areas"])
+        for code, box in self.checkboxes.items():
+            box.value = code in ticked
+        self.comment.value = review.comment if review is not None else ""
+        earlier = (f" — reviewed before by {html.escape(review.reviewer)} ({review.action})"
+                   if review is not None else "")
+        self.header.value = (
+            f"<b>{self.position + 1} of {len(self.ids)}</b>: {html.escape(ident)} — "
+            f"{html.escape(', '.join(row['regions']) or 'no region')} — chance of a wrong tag "
+            f"{row['p_wrong']:.0%} ({html.escape(str(row['reason']))}){earlier}"
+        )
+        self.evidence.value = self.session.tagged.evidence_html(ident)
+
+    def ticked(self) -> list[str]:
+        return [code for code, box in self.checkboxes.items() if box.value]
+
+    def _done(self, action: Any) -> bool:
+        ident = self.current
+        if ident is None:
+            return False
+        try:
+            review = action(ident)
+        except EcsTaggerError as error:
+            self.message.value = f"<span style='color:#c0392b'>{html.escape(str(error))}</span>"
+            return False
+        areas = ", ".join(review.new_areas) or "no area"
+        self.message.value = (f"Saved {html.escape(ident)}: {html.escape(areas)} "
+                              f"({html.escape(review.action)}).")
+        self.go(self.position + 1)
+        return True
+
+    def accept_current(self) -> bool:
+        """Accept the tagger's tags of the row on show; True when saved."""
+        return self._done(lambda ident: self.session.accept(ident, self.comment.value))
+
+    def save_current(self) -> bool:
+        """Save the ticked areas as the right ones for the row on show; True when saved."""
+        return self._done(lambda ident: self.session.set_areas(ident, self.ticked(), self.comment.value))
+
+
+# -- similar initiatives ----------------------------------------------------------------------------
+def similar_html(hits: Hits, taxonomy: Taxonomy | None = None, *, language: str = "en") -> str:
+    """The hits of :meth:`ecs_tagger.index.RegistryIndex.similar` as HTML: one card per similar
+    initiative with its regions, actor, tags and similarity, and why it matches: the closest pair
+    of sentences (the query's and the hit's) and the key words both texts share."""
+    names = area_names(taxonomy, language) if taxonomy is not None else {}
+    query = hits.query
+    about = (f"project <b>{html.escape(query.id)}</b>" if query.id
+             else f"the text «{html.escape(query.text[:120])}»")
+    where = f" in {html.escape(', '.join(query.regions))}" if query.regions else ""
+    parts = [f"<div style='font-family: sans-serif'><p>{len(hits)} initiatives most like "
+             f"{about}{where}:</p><ol>"]
+    for hit in hits:
+        tags = ", ".join(names.get(a, a) for a in hit.areas) or "no area"
+        meta = " · ".join(html.escape(x) for x in (
+            ", ".join(hit.regions) or "no region", hit.actor or "actor unknown",
+            f"tags: {tags}", f"similarity {hit.similarity:.2f}") if x)
+        parts.append(f"<li style='margin-bottom: 0.7em'><b>{html.escape(hit.title)}</b> "
+                     f"<span style='color:#666'>({html.escape(hit.id)})</span><br>{meta}")
+        if hit.reason is not None:
+            reason = hit.reason
+            parts.append(
+                "<br><span style='color:#444'>Why: </span>"
+                f"<mark style='background:#fff3bf'>{html.escape(reason.query_sentence)}</mark> ≈ "
+                f"<mark style='background:#d3f9d8'>{html.escape(reason.hit_sentence)}</mark> "
+                f"<span style='color:#666'>({reason.sentence_similarity:.2f})</span>"
+            )
+            if reason.shared_terms:
+                parts.append("<br><span style='color:#444'>Shared key words: </span><i>"
+                             + html.escape(", ".join(reason.shared_terms)) + "</i>")
+        parts.append("</li>")
+    parts.append("</ol></div>")
+    return "".join(parts)
+
+
+def similar_table(hits: Hits) -> pd.DataFrame:
+    """The hits as a compact table: rank, id, similarity, title, regions, actor, tags, why."""
+    rows = []
+    for hit in hits:
+        reason = hit.reason
+        rows.append({
+            "rank": hit.rank, "id": hit.id, "similarity": round(hit.similarity, 3),
+            "title": hit.title, "regions": ", ".join(hit.regions), "actor": hit.actor or "",
+            "tags": ", ".join(hit.areas) or "–",
+            "closest sentences": (f"«{reason.query_sentence}» ≈ «{reason.hit_sentence}»"
+                                  if reason is not None else ""),
+            "shared key words": ", ".join(reason.shared_terms) if reason is not None else "",
+        })
+    return pd.DataFrame(rows).set_index("rank") if rows else pd.DataFrame(rows)
+
+
+def similar_actors_table(actors: pd.DataFrame) -> pd.DataFrame:
+    """:func:`ecs_tagger.actors.similar_actors` for people: actor, regions, projects, similarity,
+    the areas both actors work in, and the actor's own areas."""
+    def words(value: Any) -> str:
+        if value is None or isinstance(value, float):
+            return ""
+        return ", ".join(str(v) for v in value) if not isinstance(value, str) else value
+
+    columns = {"actor": "actor", "regions": "regions", "projects": "projects",
+               "similarity": "similarity", "shared_areas": "shared areas", "areas": "areas"}
+    present = [c for c in columns if c in actors.columns]
+    out = actors[present].rename(columns=columns).copy()
+    for column in ("regions", "shared areas", "areas"):
+        if column in out.columns:
+            out[column] = out[column].map(words)
+    if "similarity" in out.columns:
+        out["similarity"] = out["similarity"].round(3)
+    return out.reset_index(drop=True)
+
+
+class SimilarBrowser(_Displayable):
+    """Pick a project (type part of its title or id) or an actor; see the most similar initiatives
+    (or actors) in other regions, with the reason for each match."""
+
+    def __init__(self, index: RegistryIndex, *, tagger: Tagger | None = None, k: int = 10,
+                 language: str = "en", project: str | None = None) -> None:
+        w = _widgets()
+        self.index = index
+        self.tagger = tagger
+        self.language = language
+        rows = index.rows
+        self._labels = {f"{i} — {t}": str(i) for i, t in zip(rows["id"], rows["title"], strict=True)}
+        first = project if project in index else (str(rows["id"].iloc[0]) if len(rows) else None)
+        start = next((label for label, i in self._labels.items() if i == first), "")
+        self.mode = w.ToggleButtons(options=[("a project", "project"), ("an actor", "actor")],
+                                    description="Similar to")
+        self.project = w.Combobox(options=list(self._labels), value=start, ensure_option=False,
+                                  placeholder="type an id, part of a title, or a description",
+                                  layout=w.Layout(width="70%"), description="Project")
+        actors = sorted({a for a in rows["actor"] if isinstance(a, str)})
+        self.actor = w.Combobox(options=actors, value="", placeholder="type an actor's name",
+                                layout=w.Layout(width="70%"), description="Actor")
+        self.k = w.IntSlider(value=k, min=1, max=30, description="How many")
+        self.other_regions = w.Checkbox(value=True, description="only other regions", indent=False)
+        taxonomy = self._taxonomy()
+        names = area_names(taxonomy, language) if taxonomy is not None else {}
+        self.area = w.Dropdown(options=[("any area", "")] + [(names.get(c, c), c) for c in index.codes],
+                               description="Area")
+        self.button = w.Button(description="Find", button_style="primary", icon="search")
+        self.result = w.HTML()
+        self.button.on_click(lambda _b: self.refresh())
+        self.widget = w.VBox([self.mode, self.project, self.actor,
+                              w.HBox([self.k, self.other_regions, self.area, self.button]),
+                              self.result])
+        if start:
+            self.refresh()
+
+    def _taxonomy(self) -> Taxonomy | None:
+        if self.tagger is not None:
+            return self.tagger.taxonomy
+        from ecs_tagger.taxonomy import default_taxonomy
+
+        default = default_taxonomy()
+        return default if default.codes == tuple(self.index.codes) else None
+
+    def search(self) -> Hits | pd.DataFrame:
+        """The current query: Hits for a project or a text, a DataFrame of actors for an actor."""
+        if self.mode.value == "actor":
+            from ecs_tagger.actors import similar_actors
+
+            return similar_actors(self.index, self.actor.value, k=int(self.k.value),
+                                  other_regions=bool(self.other_regions.value))
+        typed = str(self.project.value).strip()
+        query = self._labels.get(typed, typed)
+        is_id = query in self.index
+        return self.index.similar(
+            query, k=int(self.k.value), other_regions=bool(self.other_regions.value) and is_id,
+            areas=self.area.value or None, by="id" if is_id else "text",
+        )
+
+    def refresh(self) -> None:
+        try:
+            found = self.search()
+        except EcsTaggerError as error:
+            self.result.value = f"<span style='color:#c0392b'>{html.escape(str(error))}</span>"
+            return
+        if isinstance(found, Hits):
+            self.result.value = similar_html(found, self._taxonomy(), language=self.language)
+        else:
+            self.result.value = similar_actors_table(found).to_html(index=False)
+
+
+__all__ = [
+    "RegistryBrowser",
+    "ReviewPanel",
+    "SimilarBrowser",
+    "similar_actors_table",
+    "similar_html",
+    "similar_table",
+]

@@ -1,0 +1,113 @@
+"""Smoke test of the benchmark suite: `python -m benchmarks --smoke` on ~40 texts.
+
+Checks that the command runs end to end and writes RESULTS.md and results.json with the expected
+rows; it asserts nothing about timings. Annif and ONNX Runtime are only used when their venvs
+already exist (never installed here), and the time-boxed fine-tuning runs for a few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # the benchmarks package lives at the repository root
+    sys.path.insert(0, str(ROOT))
+
+
+def test_pure_helpers() -> None:
+    import numpy as np
+    from benchmarks.annif_bench import apply_limit_threshold
+    from benchmarks.common import best_threshold
+    from benchmarks.speed import count_macs, macs_per_sequence
+
+    # BERT-small: 12 layers, h=384, ff=1536 → 1,769,472 linear MACs per token and layer
+    assert macs_per_sequence(1, 12, 384, 1536) == 12 * (1_769_472 + 2 * 384)
+    flops = count_macs([1, 3], 16, {"layers": 12, "hidden": 384, "intermediate": 1536})
+    assert flops["padded_macs"] == 2 * macs_per_sequence(3, 12, 384, 1536)
+    scores = np.array([[0.9, 0.5, 0.2, 0.0], [0.1, 0.3, 0.35, 0.05]])
+    assert apply_limit_threshold(scores, 1, 0.3).tolist() == [
+        [True, False, False, False],
+        [False, False, True, False],
+    ]
+    y = np.array([True, True, False, False, False])
+    threshold = best_threshold(y, np.array([0.9, 0.8, 0.3, 0.2, 0.1]))
+    assert 0.3 < threshold <= 0.8
+
+
+def test_smoke_run_writes_results(corpus_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "bench"
+    env = dict(os.environ, ECS_TAGGER_CORPUS=str(corpus_root), PYTHONPATH=str(ROOT))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "--smoke",
+            "--out-dir",
+            str(out),
+            "--annif",
+            "installed",
+            "--onnx",
+            "installed",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert results["meta"]["smoke"] is True
+    sections = results["sections"]
+    assert {"quality", "zeroshot", "speed", "setfit"} <= set(sections)
+    assert sections["quality"]["data"]["folds_match_cross_validate"] is True
+
+    from benchmarks.report import CORE_ROWS
+
+    text = (out / "RESULTS.md").read_text(encoding="utf-8")
+    assert "SMOKE RUN" in text
+    for row in CORE_ROWS:
+        assert f"| {row} |" in text or f"| **{row}** |" in text, row
+    for heading in (
+        "## Quality on the same 5 folds",
+        "### Where ecs-tagger loses",
+        "## Speed and memory on this machine",
+        "### Tagging 20 Projektbanken",
+        "### The encoder against the arithmetic limit",
+        "## SetFit-style",
+    ):
+        assert heading in text, heading
+    speed = sections["speed"]["data"]
+    for mode in ("cold", "warm", "cached"):
+        assert speed["ecs_tagger"][mode]["n_docs"] == 20
+        assert speed["ecs_tagger"][mode]["peak_rss_mb"] > 0
+    assert speed["encoder"]["macs_per_token"] > 12 * 1_769_472
+    assert "torch:int8:t2:bs16" in speed["variants"]["results"]
+    annif = sections.get("annif", {}).get("data", {})
+    if (ROOT / "benchmarks" / ".annif-venv" / "bin" / "annif").exists():
+        assert "annif-tfidf" in annif["quality"]["systems"]
+    else:
+        assert "skipped" in annif
+
+
+@pytest.fixture(autouse=True)
+def _no_real_results_touched() -> None:
+    before = (
+        (ROOT / "benchmarks" / "RESULTS.md").stat().st_mtime
+        if (ROOT / "benchmarks" / "RESULTS.md").exists()
+        else None
+    )
+    yield
+    after = (
+        (ROOT / "benchmarks" / "RESULTS.md").stat().st_mtime
+        if (ROOT / "benchmarks" / "RESULTS.md").exists()
+        else None
+    )
+    assert before == after, "the smoke run must not rewrite benchmarks/RESULTS.md"

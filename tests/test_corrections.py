@@ -1,0 +1,224 @@
+"""The corrections log (append-only JSONL, latest line wins) and folding reviews into training."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ecs_tagger import corrections as corr
+from ecs_tagger.corrections import (
+    ACTION_ACCEPT,
+    ACTION_CORRECT,
+    Correction,
+    CorrectionStore,
+    RetrainReport,
+    apply_corrections,
+    text_hash,
+)
+from ecs_tagger.errors import InputError, TaxonomyError
+from ecs_tagger.metrics import multilabel_report
+
+TEXT = "Projektet bygger biogasanläggningar på mjölkgårdar i Örebro län."
+
+
+def test_record_appends_one_json_line_with_every_field(tmp_path: Path) -> None:
+    store = CorrectionStore(tmp_path / "sub" / "c.jsonl")
+    saved = store.record("TVV-1", text=TEXT, old_areas=["industry"], new_areas=["energy", "food"],
+                         reviewer=" Anna ", comment=" biogas ", model_version="m1")
+    lines = (tmp_path / "sub" / "c.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1
+    data = json.loads(lines[0])
+    assert set(data) >= {"id", "text_hash", "old_areas", "new_areas", "reviewer", "time", "comment"}
+    assert data["new_areas"] == ["food", "energy"]  # taxonomy order, whatever the order given
+    assert data["reviewer"] == "Anna" and data["comment"] == "biogas"
+    assert data["text_hash"] == text_hash(TEXT) and data["action"] == ACTION_CORRECT
+    assert data["time"].endswith("Z")
+    assert saved == Correction.from_dict(data)
+    assert saved.added == ("food", "energy") and saved.removed == ("industry",) and saved.changed
+
+
+def test_accepting_is_recorded_as_accept(tmp_path: Path) -> None:
+    store = CorrectionStore(tmp_path / "c.jsonl")
+    review = store.record("TVV-1", text=TEXT, old_areas=["energy"], new_areas=["energy"],
+                          reviewer="Anna")
+    assert review.action == ACTION_ACCEPT and not review.changed
+
+
+def test_earlier_lines_are_never_rewritten_and_the_latest_line_wins(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    store = CorrectionStore(path)
+    store.record("A", text=TEXT, old_areas=[], new_areas=["energy"], reviewer="Anna")
+    store.record("B", text="b", old_areas=[], new_areas=[], reviewer="Anna")
+    before = path.read_bytes()
+    store.record("A", text=TEXT, old_areas=[], new_areas=["food"], reviewer="Bo", comment="no")
+    after = path.read_bytes()
+    assert after.startswith(before), "appending keeps every earlier byte"
+    assert len(store.read()) == 3
+    latest = store.latest()
+    assert latest["A"].new_areas == ("food",) and latest["A"].reviewer == "Bo"
+    assert latest["B"].new_areas == ()
+    # A new store object on the same file (the notebook re-opened) sees the same reviews.
+    assert CorrectionStore(path).latest() == latest
+    assert len(CorrectionStore(path)) == 2
+
+
+def test_withdraw_takes_a_review_back_but_keeps_the_history(tmp_path: Path) -> None:
+    store = CorrectionStore(tmp_path / "c.jsonl")
+    store.record("A", text=TEXT, old_areas=[], new_areas=["energy"], reviewer="Anna")
+    store.withdraw("A", reviewer="Anna", comment="clicked by mistake")
+    assert "A" not in store.latest()
+    assert [c.action for c in store.read()] == [ACTION_CORRECT, "withdraw"]
+    store.record("A", text=TEXT, old_areas=[], new_areas=["food"], reviewer="Anna")
+    assert store.latest()["A"].new_areas == ("food",)
+
+
+def test_appends_are_flushed_and_fsynced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[int] = []
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(fd)
+        real(fd)
+
+    monkeypatch.setattr(corr.os, "fsync", fsync)
+    store = CorrectionStore(tmp_path / "c.jsonl")
+    store.record("A", text=TEXT, old_areas=[], new_areas=["energy"], reviewer="Anna")
+    store.record("B", text=TEXT, old_areas=[], new_areas=[], reviewer="Anna")
+    assert len(synced) == 2
+
+
+def test_a_line_cut_by_a_crash_is_skipped_and_the_next_line_starts_fresh(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    store = CorrectionStore(path)
+    store.record("A", text=TEXT, old_areas=[], new_areas=["energy"], reviewer="Anna")
+    with open(path, "ab") as handle:
+        handle.write(b'{"id": "B", "old_areas": [], "new_ar')  # no new line: a crash mid-write
+    store.record("C", text=TEXT, old_areas=[], new_areas=["food"], reviewer="Anna")
+    assert set(store.latest()) == {"A", "C"}
+    assert len(store.problems) == 1 and store.problems[0][0] == 2
+    assert path.read_text(encoding="utf-8").count("\n") == 3
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"reviewer": "  "}, InputError),
+        ({"new_areas": ["energi"]}, TaxonomyError),
+        ({"action": "delete"}, InputError),
+    ],
+)
+def test_bad_reviews_are_refused_and_nothing_is_written(
+    tmp_path: Path, kwargs: dict[str, object], error: type[Exception]
+) -> None:
+    store = CorrectionStore(tmp_path / "c.jsonl")
+    arguments: dict[str, object] = {"text": TEXT, "old_areas": [], "new_areas": ["energy"],
+                                    "reviewer": "Anna", **kwargs}
+    with pytest.raises(error):
+        store.record("A", **arguments)  # type: ignore[arg-type]
+    assert not (tmp_path / "c.jsonl").exists()
+    with pytest.raises(InputError):
+        store.record(" ", text=TEXT, old_areas=[], new_areas=[], reviewer="Anna")
+
+
+def test_text_hash_ignores_white_space_but_not_words() -> None:
+    assert text_hash("a  b\r\nc ") == text_hash("a b c")
+    assert text_hash("a b c") != text_hash("a b d")
+    assert text_hash(None) == text_hash("")
+    assert len(text_hash(TEXT)) == 16
+
+
+def test_frame_lists_the_latest_reviews(tmp_path: Path) -> None:
+    store = CorrectionStore(tmp_path / "c.jsonl")
+    assert store.frame().empty and list(store.frame().columns)[:3] == ["id", "text_hash", "old_areas"]
+    store.record("A", text=TEXT, old_areas=["food"], new_areas=["energy", "food"], reviewer="Anna")
+    frame = store.frame()
+    assert frame.loc[0, "new_areas"] == "food;energy" and frame.loc[0, "old_areas"] == "food"
+
+
+# -- folding reviews into training data -----------------------------------------------------------
+def _training() -> tuple[pd.DataFrame, pd.DataFrame]:
+    data = pd.DataFrame({
+        "id": ["T1", "T2", "S1"], "text": ["t one", "t two", "s one"],
+        "areas": [["food"], [], ["health"]], "group": ["T1", "T2", "S1"], "evaluate": True,
+    })
+    extra = pd.DataFrame({"id": ["S1#en"], "text": ["s one in English"], "areas": [["health"]],
+                          "group": ["S1"], "evaluate": False})
+    return data, extra
+
+
+def _review(ident: str, new: list[str], text: str = "", old: list[str] | None = None) -> Correction:
+    return Correction(id=ident, text_hash=text_hash(text) if text else "", old_areas=tuple(old or []),
+                      new_areas=tuple(new), reviewer="Anna", time="2026-01-01T00:00:00Z")
+
+
+def test_reviews_of_training_ids_replace_their_labels_and_their_translations() -> None:
+    data, extra = _training()
+    folded = apply_corrections(data, extra, [_review("S1", ["industry"])], {}, weight=2.0)
+    assert folded.replaced == ["S1"] and not folded.added
+    assert folded.data.set_index("id").loc["S1", "areas"] == ["industry"]
+    assert folded.extra.set_index("id").loc["S1#en", "areas"] == ["industry"]
+    assert folded.data.set_index("id").loc["S1", "weight"] == 2.0
+    assert folded.data.set_index("id").loc["T1", "weight"] == 1.0
+    assert data.set_index("id").loc["S1", "areas"] == ["health"], "the input is not changed"
+    assert len(folded.data) == 3 and len(folded.extra) == 1
+
+
+def test_other_reviews_become_weighted_extra_rows_never_scored() -> None:
+    data, extra = _training()
+    texts = {"R1": "registry one", "R2": "registry two", "R3": "registry three"}
+    reviews = {
+        "R1": _review("R1", ["energy"], text="registry one"),
+        "R2": _review("R2", [], text="an older text"),  # the text changed since the review
+        "R4": _review("R4", ["food"], text="not loaded"),  # not in the registry loaded
+        "R3": _review("R3", ["food"], text="registry three", old=["food"]),  # accepted
+    }
+    folded = apply_corrections(data, extra, reviews, texts, weight=3.0)
+    assert folded.added == ["R1", "R3"]
+    assert set(folded.skipped) == {"R2", "R4"}
+    added = folded.extra.set_index("id").loc[["R1", "R3"]]
+    assert added["weight"].tolist() == [3.0, 3.0]
+    assert not added["evaluate"].any()
+    assert added["group"].tolist() == ["R1", "R3"]
+    assert added["text"].tolist() == ["registry one", "registry three"]
+    assert folded.used == 2
+    without = apply_corrections(data, extra, reviews, texts, include_accepted=False)
+    assert without.added == ["R1"]
+
+
+def test_stored_metrics_are_matched_by_the_training_data_hash(corpus_root: Path) -> None:
+    from ecs_tagger.recipes import corpus_training_frames
+    from ecs_tagger.tagger import Tagger
+
+    tagger = Tagger.load()
+    data, extra = corpus_training_frames(corpus_root)
+    assert corr.training_hash(data, extra) == tagger.manifest["training_data"]["sha256"]
+    assert corr.training_hash(data, None) != tagger.manifest["training_data"]["sha256"]
+    settings = corr.settings_of(tagger)
+    assert settings.name == tagger.manifest["settings"]["name"]
+    assert settings.embedder.model == tagger.manifest["settings"]["embedder"]["model"]
+
+
+def test_retrain_report_puts_metrics_side_by_side() -> None:
+    codes = ("food", "energy")
+    truth = np.array([[1, 0], [0, 1], [1, 1], [0, 0]], dtype=bool)
+    before = multilabel_report(codes, truth, np.array([[1, 0], [0, 0], [0, 1], [0, 0]], dtype=bool))
+    after = multilabel_report(codes, truth, truth)
+    report = RetrainReport(
+        tagger=None,  # type: ignore[arg-type]
+        training=corr.CorrectedTraining(pd.DataFrame(), pd.DataFrame(), added=["A"], replaced=[]),
+        before=before, after=after, before_source="stored", registry_rows=4,
+        changes=pd.DataFrame({"id": ["A"], "before": [""], "after": ["food"],
+                              "added": [("food",)], "removed": [()]}),
+    )
+    frame = report.metrics_frame()
+    assert list(frame.index) == ["food", "energy", "macro", "micro"]
+    assert frame.loc["macro", "f1 after"] == 1.0
+    assert frame.loc["macro", "f1 change"] == pytest.approx(1.0 - before.macro_f1)
+    assert report.changed_rows == 1 and report.changed_tags == 1
+    assert "1 of 4 rows changed" in report.summary()
+    assert "<table" in report._repr_html_()

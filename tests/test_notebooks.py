@@ -1,0 +1,118 @@
+"""The notebooks run top to bottom headless (nbclient; widgets are built, nobody clicks) on the real
+corpus, on the first rows only (ECS_TAGGER_NOTEBOOK_ROWS), and are committed without outputs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+#: Rows the notebooks tag in CI (the default registry has 111).
+ROWS = int(os.environ.get("ECS_TAGGER_TEST_NOTEBOOK_ROWS", "20"))
+
+
+def _outputs(notebook: Any, kind: str | None = None) -> list[Any]:
+    return [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
+            if kind is None or o.output_type == kind]
+
+
+def _text(notebook: Any) -> str:
+    parts: list[str] = []
+    for output in _outputs(notebook):
+        if output.output_type == "stream":
+            parts.append(output.text)
+        elif "data" in output:
+            parts.extend(str(output.data.get(k, "")) for k in ("text/plain", "text/html"))
+    return "\n".join(parts)
+
+
+def _run(name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str) -> Any:
+    monkeypatch.setenv("ECS_TAGGER_NOTEBOOK_ROWS", str(ROWS))
+    monkeypatch.setenv("ECS_TAGGER_NOTEBOOK_OUT", str(tmp_path / "out"))
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook, timeout=1200, kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    )
+    client.execute()
+    errors = _outputs(notebook, "error")
+    assert not errors, "\n".join(f"{e.ename}: {e.evalue}" for e in errors)
+    return notebook
+
+
+def test_committed_notebooks_have_no_outputs() -> None:
+    paths = sorted(NOTEBOOKS.glob("*.ipynb"))
+    assert {p.name for p in paths} >= {"review_tags.ipynb", "similar_initiatives.ipynb"}
+    for path in paths:
+        notebook = nbformat.read(path, as_version=4)
+        nbformat.validate(notebook)
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [], f"{path.name}: strip outputs (notebooks/strip_outputs.py)"
+                assert cell.execution_count is None, f"{path.name}: strip execution counts"
+        assert "widgets" not in notebook.metadata, f"{path.name}: strip widget state"
+
+
+def test_notebooks_read_the_row_limit_from_the_environment() -> None:
+    for path in NOTEBOOKS.glob("*.ipynb"):
+        assert "ECS_TAGGER_NOTEBOOK_ROWS" in path.read_text(encoding="utf-8"), path.name
+
+
+@pytest.mark.slow
+def test_review_notebook_runs_top_to_bottom(
+    corpus_root: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Earlier reviews are in the corrections file (the notebook was opened before): the notebook
+    shows them, draws them, retrains with them (no cross-validation in CI) and exports them."""
+    from ecs_tagger.corrections import CorrectionStore
+    from ecs_tagger.review import load_registry
+
+    registry = load_registry(corpus_root=corpus_root, limit=ROWS)
+    store = CorrectionStore(tmp_path / "corrections.jsonl")
+    first, second, third = registry["id"].tolist()[:3]
+    texts = dict(zip(registry["id"], registry["text"], strict=True))
+    store.record(first, text=texts[first], old_areas=[], new_areas=["food"], reviewer="CI")
+    store.record(second, text=texts[second], old_areas=[], new_areas=[], reviewer="CI")
+    store.record(third, text=texts[third], old_areas=[], new_areas=["energy", "industry"],
+                 reviewer="CI", comment="both")
+    before = store.path.read_bytes()
+    notebook = _run("review_tags.ipynb", monkeypatch, tmp_path,
+                    ECS_TAGGER_CORRECTIONS=str(store.path), ECS_TAGGER_NOTEBOOK_CV="0",
+                    ECS_TAGGER_REVIEWER="CI")
+    text = _text(notebook)
+    assert f"{ROWS} rows tagged with model" in text
+    assert "3 of " in text and "tagged rows reviewed" in text, "earlier reviews are shown"
+    widgets = [o for o in _outputs(notebook, "display_data")
+               if "application/vnd.jupyter.widget-view+json" in o.data]
+    assert len(widgets) >= 2, "the browser and the review panel are displayed"
+    images = [o for o in _outputs(notebook) if "data" in o and "image/png" in o.data]
+    assert len(images) >= 3, "heat map, histograms and confusion are drawn"
+    assert "Retrained with 3 reviewed rows" in text
+    assert "cross-validated when the model was trained" in text or "Cross-validation was skipped" in text
+    assert (tmp_path / "out" / "reviewed_registry.xlsx").exists()
+    assert store.path.read_bytes() == before, "running the notebook writes no review by itself"
+
+
+@pytest.mark.slow
+def test_similar_initiatives_notebook_runs_top_to_bottom(
+    corpus_root: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    notebook = _run("similar_initiatives.ipynb", monkeypatch, tmp_path)
+    text = _text(notebook)
+    assert f"RegistryIndex({ROWS} rows" in text
+    assert "initiatives most like project" in text and "Why: " in text
+    assert "Shared key words" in text
+    assert "Actors most like" in text or "names no actor" in text
+    widgets = [o for o in _outputs(notebook, "display_data")
+               if "application/vnd.jupyter.widget-view+json" in o.data]
+    assert widgets, "the search widget is displayed"
+    assert (tmp_path / "out" / "similar_index" / "manifest.json").exists(), "the index is saved"
