@@ -30,3 +30,9 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+
+notebook: $(STAMP)
+	$(BIN)/jupyter lab notebooks/review_tags.ipynb
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
