@@ -76,6 +76,7 @@ def test_portfolio_of_ostra_mellansverige_matches_the_index() -> None:
 
 
 def test_heat_map_is_written_as_png_and_svg(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
     from matplotlib.figure import Figure
 
     table = region_portfolio(pb_index())
@@ -91,6 +92,7 @@ def test_heat_map_is_written_as_png_and_svg(tmp_path: Path) -> None:
 
 
 def test_cli_portfolio_and_actors(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
     import pandas as pd
     from typer.testing import CliRunner
 
@@ -122,3 +124,13 @@ def test_cli_portfolio_and_actors(tmp_path: Path) -> None:
     )
     assert similar.exit_code == 0, similar.output
     assert "similarity" in similar.output
+
+
+def test_missing_matplotlib_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from ecs_tagger.errors import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)
+    with pytest.raises(MissingDependencyError, match="matplotlib"):
+        portfolio_figure(region_portfolio(small_index(), regions=["Uppsala"]))

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from ecs_tagger.ann import available
 from ecs_tagger.corpus import OMS_REGIONS
 from ecs_tagger.errors import InputError
 from ecs_tagger.index import RegistryIndex
@@ -74,8 +75,8 @@ def area_consistency(index: RegistryIndex, k: int = 10) -> tuple[float, float]:
 
 def test_top_hits_share_area_tags_far_more_often_than_chance() -> None:
     rate, chance = area_consistency(pb_index())
-    # Measured on this 400-project index: 0.34 against 0.07 by chance (0.51 against 0.07 on all
-    # 2,106 Projektbanken projects).
+    # Measured on this 401-project index: 0.35 against 0.07 by chance (0.52 against 0.07 on all
+    # 2,106 Projektbanken projects; 0.46 there with raw, uncentred cosine).
     assert rate >= 3 * chance and rate - chance >= 0.15, (rate, chance)
 
 
@@ -86,7 +87,9 @@ def _oms_queries() -> list[str]:
     return index.rows.loc[oms[::9], "id"].tolist()
 
 
-@pytest.mark.parametrize("backend", ["exact", "usearch"])
+@pytest.mark.parametrize(
+    "backend", ["exact", *(name for name in ("faiss", "usearch") if available(name))]
+)
 def test_regional_and_area_filters_hold(backend: str) -> None:
     index = pb_index()
     for query in _oms_queries():
@@ -234,9 +237,14 @@ def test_near_duplicates_across_registrations_are_flagged() -> None:
 
 
 def test_pairs_table_opens_as_excel_and_csv(tmp_path: Path) -> None:
-    pairs = pb_index().match(threshold=0.2, explain=True)
-    assert len(pairs) >= 5
+    index = pb_index()
+    # Explanations embed the sentences of every project involved: a few pairs suffice here.
+    pairs = index.match(region="Uppsala", threshold=0.25, explain=True)
+    assert len(pairs) >= 2
     assert {"sentence_a", "sentence_b", "shared_terms"} <= set(pairs.columns)
+    for row in pairs.itertuples():
+        assert row.sentence_a in index.rows.at[index.position(row.id_a), "clean_text"]
+        assert row.sentence_b in index.rows.at[index.position(row.id_b), "clean_text"]
     write_pairs(pairs, tmp_path / "pairs.xlsx")
     write_pairs(pairs, tmp_path / "pairs.csv")
     excel = pd.read_excel(tmp_path / "pairs.xlsx", sheet_name="pairs")

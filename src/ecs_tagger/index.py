@@ -22,13 +22,23 @@ An index folder holds
     Format version, the tagger's model version, the embedding model id and the embedder and
     preprocessing settings (so that queries embed text the same way), the taxonomy codes, the
     registry's column names, the sha256 of each row's text (``text_hashes``), the rows skipped
-    (no text) and the sha256 of the two data files.
+    (no text), the short-text mean vectors (``short_text_means``, see below) and the sha256 of
+    the two data files.
+``ann-<backend>-<hash>.bin``
+    Only when an approximate search backend was used (large indexes): its graph, kept so that it
+    is built once (see :mod:`ecs_tagger.ann`).
 
 Similarity is computed in a *similarity space*: every stored vector minus the mean vector of its
-language in the index (languages with fewer than ``MIN_LANGUAGE_ROWS`` rows use the index's
-overall mean), renormalised (:meth:`RegistryIndex.centre`, :attr:`RegistryIndex.search_vectors`).
-The stored vectors stay the embedder's own; the space is derived when the index is loaded, so it
-follows the index's content (adding many rows shifts similarities slightly).
+group, renormalised (:meth:`RegistryIndex.centre`, :attr:`RegistryIndex.search_vectors`). A
+group is a language, or the short texts (under ``SHORT_TEXT_CHARS`` characters: title-only rows,
+typed queries, sentences) of a language; groups with fewer than ``MIN_LANGUAGE_ROWS`` rows fall
+back to the nearest larger group. Short-text means an index lacks rows for come from up to
+``TITLE_SAMPLE`` titles of its long rows, embedded at build. Without this, multilingual-e5
+vectors carry a language and a length component: title-only rows all resemble each other, and a
+Swedish text prefers any Swedish text to the English description of the same work (measured
+figures in :mod:`ecs_tagger.similarity`). The stored vectors stay the embedder's own; the space
+is derived when the index is loaded, so it follows the index's content (adding many rows shifts
+similarities slightly).
 
 Rows without text are left out of the index and listed in the manifest under ``skipped``.
 Rebuilding onto an existing index (``previous=``) or :meth:`RegistryIndex.update` re-embeds and

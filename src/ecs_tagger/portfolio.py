@@ -136,7 +136,7 @@ def portfolio_figure(
         from matplotlib.colors import TwoSlopeNorm
         from matplotlib.figure import Figure
     except ImportError:
-        raise MissingDependencyError("matplotlib", "the portfolio figure", "plot") from None
+        raise MissingDependencyError("matplotlib", "the portfolio figure", "plots") from None
     colours = portfolio_matrix(table, value)
     labels = portfolio_matrix(table, annotate)
     data = colours.to_numpy(dtype=float)
