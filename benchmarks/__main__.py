@@ -55,7 +55,7 @@ def parse(argv: list[str]) -> RunOptions:
     parser.add_argument("--onnx", choices=("auto", "never", "installed"), default="auto")
     parser.add_argument("--speed-docs", type=int, default=1000)
     parser.add_argument("--variant-docs", type=int, default=100)
-    parser.add_argument("--setfit-minutes", type=float, default=10.0)
+    parser.add_argument("--setfit-minutes", type=float, default=5.0)
     parser.add_argument("--setfit-folds", type=int, default=1)
     args = parser.parse_args(argv)
     sections = tuple(s for s in (args.only.split(",") if args.only else SECTIONS) if s)

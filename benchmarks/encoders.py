@@ -30,7 +30,7 @@ def document_prompt(model_dir: Path) -> str:
 @dataclass(frozen=True)
 class Variant:
     backend: str  # torch | ort
-    dtype: str  # fp32 | int8
+    dtype: str  # fp32 | int8 (one weight scale per tensor) | int8pc (one per output channel)
     threads: int
     batch_size: int
 
@@ -44,13 +44,17 @@ class Variant:
         return f"{self.backend}:{self.dtype}:t{self.threads}:bs{self.batch_size}"
 
 
-def quantize_int8(model: Any) -> Any:
-    """Dynamic int8 quantisation of every nn.Linear of a SentenceTransformer's encoder, in place."""
-    import torch
-    from torch.ao.quantization import quantize_dynamic
+def quantize_int8(model: Any, per_channel: bool = False) -> Any:
+    """Dynamic int8 quantisation of every nn.Linear of a SentenceTransformer's encoder, in place.
 
+    Weights get one scale per tensor (torch's default) or, with `per_channel`, one per output row.
+    """
+    import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    spec: Any = {torch.nn.Linear: per_channel_dynamic_qconfig} if per_channel else {torch.nn.Linear}
     # in place: SentenceTransformer's Transformer.auto_model is a read-only view of .model
-    quantize_dynamic(model[0].auto_model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+    quantize_dynamic(model[0].auto_model, spec, dtype=torch.qint8, inplace=True)
     return model
 
 
@@ -66,8 +70,8 @@ class TorchEncoder:
         self.variant = variant
         self.model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
         self.model.eval()
-        if variant.dtype == "int8":
-            quantize_int8(self.model)
+        if variant.dtype.startswith("int8"):
+            quantize_int8(self.model, per_channel=variant.dtype == "int8pc")
 
     def encode(self, pieces: list[str]) -> np.ndarray:
         return np.asarray(
@@ -125,12 +129,12 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
     return target
 
 
-def quantize_onnx(source: Path, target: Path) -> Path:
+def quantize_onnx(source: Path, target: Path, per_channel: bool = False) -> Path:
     if target.exists():
         return target
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=per_channel)
     return target
 
 
@@ -141,8 +145,9 @@ class OrtEncoder:
 
         work_dir.mkdir(parents=True, exist_ok=True)
         path = export_onnx(model_dir, work_dir / "e5-small.onnx")
-        if variant.dtype == "int8":
-            path = quantize_onnx(path, work_dir / "e5-small.int8.onnx")
+        if variant.dtype.startswith("int8"):
+            per_channel = variant.dtype == "int8pc"
+            path = quantize_onnx(path, work_dir / f"e5-small.{variant.dtype}.onnx", per_channel)
         options = ort.SessionOptions()
         options.intra_op_num_threads = variant.threads
         options.inter_op_num_threads = 1

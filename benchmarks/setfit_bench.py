@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.common import RunOptions, labelled_data, log
-from benchmarks.encoders import document_prompt, quantize_int8
+from benchmarks.encoders import document_prompt
 from benchmarks.speed import chunk_pieces, model_dir, pool
 
 LEARNING_RATE = 2e-5
@@ -97,9 +97,8 @@ def fine_tune(
     }
 
 
-def embed_int8(model: Any, pieces: list[str], owners: list[int], n: int) -> np.ndarray:
-    """Document vectors from a SentenceTransformer through dynamic int8 quantisation."""
-    quantize_int8(model)
+def embed_fp32(model: Any, pieces: list[str], owners: list[int], n: int) -> np.ndarray:
+    """Document vectors from a SentenceTransformer, chunked and pooled as the library does."""
     prompt = document_prompt(model_dir())
     vectors = model.encode(
         pieces,
@@ -125,19 +124,7 @@ def run_setfit(options: RunOptions) -> dict[str, Any]:
     documents = documents_for(data, settings.preprocess)
     cleans = [d.clean for d in documents]
     base = embeddings_for(data, settings.preprocess, settings.embedder)
-    # Re-embedding 899 texts in fp32 takes ~10 min on a loaded 2-core machine, so the fine-tuned
-    # encoder embeds through dynamic int8 quantisation, and is compared with the base encoder
-    # through the same int8 path (the speed section measures what int8 alone changes).
     pieces, owners, _ = chunk_pieces(cleans)
-    reusable = options.work_dir / "speed" / "train-torch_int8_t2_bs16.npy"
-    if reusable.exists() and len(np.load(reusable)) == len(pieces):
-        base_int8 = pool(np.load(reusable), pieces, owners, len(cleans))
-    else:
-        from sentence_transformers import SentenceTransformer
-
-        base_model = SentenceTransformer(str(model_dir()), device="cpu", local_files_only=True)
-        base_int8 = embed_int8(base_model.eval(), pieces, owners, len(cleans))
-        del base_model
     out: dict[str, Any] = {
         "folds": [],
         "settings": {
@@ -158,17 +145,16 @@ def run_setfit(options: RunOptions) -> dict[str, Any]:
         )
         model, training = fine_tune(cleans, pairs, options.setfit_minutes, seed=fold)
         embed_started = time.perf_counter()
-        tuned = embed_int8(model, pieces, owners, len(cleans))
+        tuned = embed_fp32(model, pieces, owners, len(cleans))
         del model
         training["embed_seconds"] = round(time.perf_counter() - embed_started, 1)
         scored = test[data.evaluate[test]]
         reports = {}
         for key, embeddings, signals in (
             ("ecs-tagger", base, "both"),
-            ("ecs-tagger (int8 encoder)", base_int8, "both"),
-            ("setfit + ecs head (int8 encoder)", tuned, "both"),
-            ("ecs embedding-only (int8 encoder)", base_int8, "embedding"),
-            ("setfit + embedding-only head (int8 encoder)", tuned, "embedding"),
+            ("setfit + ecs head", tuned, "both"),
+            ("ecs embedding-only", base, "embedding"),
+            ("setfit + embedding-only head", tuned, "embedding"),
         ):
             fold_settings = replace(settings, signals=signals)
             prepared = PreparedData(documents, embeddings)
