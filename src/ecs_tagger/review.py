@@ -748,18 +748,17 @@ def out_of_fold(
     from ecs_tagger.embedding.encoder import Embedder
     from ecs_tagger.preprocess import Preprocessor
     from ecs_tagger.taxonomy import default_taxonomy
-    from ecs_tagger.training import TrainingSet, TrainSettings, fit_classifier, prepare
+    from ecs_tagger.training import (
+        TrainingSet,
+        TrainSettings,
+        combine_training_frames,
+        fit_classifier,
+        prepare,
+    )
 
     taxonomy = taxonomy or default_taxonomy()
     settings = settings or TrainSettings()
-    frame = data.copy()
-    if "evaluate" not in frame.columns:
-        frame["evaluate"] = True
-    if extra is not None and len(extra):
-        extra = extra.copy()
-        if "evaluate" not in extra.columns:
-            extra["evaluate"] = False
-        frame = pd.concat([frame, extra], ignore_index=True)
+    frame = combine_training_frames(data, extra)
     training = TrainingSet.from_frame(frame, taxonomy)
     prepared = prepare(training.texts, Preprocessor(settings.preprocess), Embedder(settings.embedder),
                        progress)

@@ -37,6 +37,7 @@ from ecs_tagger.taxonomy import Taxonomy, default_taxonomy
 from ecs_tagger.training import (
     TrainingSet,
     TrainSettings,
+    combine_training_frames,
     cross_validate,
     fit_classifier,
     prepare,
@@ -306,14 +307,7 @@ class Tagger:
         """
         taxonomy = taxonomy or default_taxonomy()
         settings = settings or TrainSettings()
-        frame = data.copy()
-        if "evaluate" not in frame.columns:
-            frame["evaluate"] = True
-        if extra is not None and len(extra):
-            extra = extra.copy()
-            if "evaluate" not in extra.columns:
-                extra["evaluate"] = False
-            frame = pd.concat([frame, extra], ignore_index=True)
+        frame = combine_training_frames(data, extra)
         training = TrainingSet.from_frame(frame, taxonomy, text_col, labels_col)
         embedder = embedder or Embedder(settings.embedder)
         preprocessor = Preprocessor(settings.preprocess)

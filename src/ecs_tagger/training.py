@@ -53,6 +53,19 @@ def parse_areas(value: Any, taxonomy: Taxonomy, where: str) -> tuple[str, ...]:
     return taxonomy.validate_codes(codes, where)
 
 
+def combine_training_frames(data: pd.DataFrame, extra: pd.DataFrame | None) -> pd.DataFrame:
+    """Labelled rows (scored in cross-validation) plus `extra` rows (training only, by default)."""
+    frame = data.copy()
+    if "evaluate" not in frame.columns:
+        frame["evaluate"] = True
+    if extra is not None and len(extra):
+        extra = extra.copy()
+        if "evaluate" not in extra.columns:
+            extra["evaluate"] = False
+        frame = pd.concat([frame, extra], ignore_index=True)
+    return frame
+
+
 @dataclass
 class TrainingSet:
     """Validated training rows: texts, label matrix, CV groups, weights and which rows are scored."""
