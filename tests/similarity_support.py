@@ -22,7 +22,8 @@ import pandas as pd
 os.environ.setdefault("ECS_TAGGER_CACHE", str(Path.home() / ".cache" / "ecs-tagger"))
 
 from ecs_tagger.corpus import load_projektbanken, load_swecris
-from ecs_tagger.index import FORMAT, FORMAT_VERSION, RegistryIndex
+from ecs_tagger.index import RegistryIndex
+from ecs_tagger.index.storage import FORMAT, FORMAT_VERSION
 from ecs_tagger.tagger import Tagger
 
 PB_OTHERS = 289

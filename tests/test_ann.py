@@ -11,6 +11,7 @@ import pytest
 from ecs_tagger import ann
 from ecs_tagger.ann import ExactSearch, make_searcher, resolve_backend
 from ecs_tagger.errors import InputError, MissingDependencyError
+from ecs_tagger.similarity import similar
 
 INSTALLED = [name for name in ann.ANN_BACKENDS if importlib.util.find_spec(name) is not None]
 
@@ -98,9 +99,9 @@ def test_index_uses_the_requested_backend() -> None:
 
     index = pb_index()
     query = index.rows.at[0, "id"]
-    exact = index.similar(query, k=10, explain=False, backend="exact")
+    exact = similar(index, query, k=10, explain=False, backend="exact")
     for backend in INSTALLED:
-        approximate = index.similar(query, k=10, explain=False, backend=backend)
+        approximate = similar(index, query, k=10, explain=False, backend=backend)
         assert len(set(exact.ids) & set(approximate.ids)) >= 8
         assert query not in approximate.ids
 
@@ -116,18 +117,18 @@ def test_graph_is_kept_beside_a_saved_index(
     index = synthetic_index([["Uppsala"]] * 300, [[]] * 300, vectors=vectors)
     index.save(tmp_path / "idx")
     loaded = RegistryIndex.load(tmp_path / "idx")
-    first = loaded.similar("P0", k=5, explain=False, backend="faiss")
+    first = similar(loaded, "P0", k=5, explain=False, backend="faiss")
     graphs = list((tmp_path / "idx").glob("ann-faiss-*.bin"))
     assert len(graphs) == 1
     # The next process reads the graph instead of building it.
     monkeypatch.setattr(ann.FaissSearch, "_build", lambda self: pytest.fail("graph rebuilt"))
-    again = RegistryIndex.load(tmp_path / "idx").similar("P0", k=5, explain=False, backend="faiss")
+    again = similar(RegistryIndex.load(tmp_path / "idx"), "P0", k=5, explain=False, backend="faiss")
     assert again.ids == first.ids
     # A changed index gets a new graph; the stale one is removed.
     monkeypatch.undo()
     loaded.rows.loc[0, "language"] = "en"
     loaded.save(tmp_path / "idx")
-    RegistryIndex.load(tmp_path / "idx").similar("P0", k=5, explain=False, backend="faiss")
+    similar(RegistryIndex.load(tmp_path / "idx"), "P0", k=5, explain=False, backend="faiss")
     assert [p.name for p in (tmp_path / "idx").glob("ann-faiss-*.bin")] != [graphs[0].name]
     assert len(list((tmp_path / "idx").glob("ann-faiss-*.bin"))) == 1
 

@@ -1,4 +1,4 @@
-"""Similar initiatives and cross-region matching on the real corpus."""
+"""Similar initiatives on the real corpus: cross-lingual, relevant, filtered, explained."""
 
 from __future__ import annotations
 
@@ -13,11 +13,9 @@ from ecs_tagger.ann import available
 from ecs_tagger.corpus import OMS_REGIONS
 from ecs_tagger.errors import InputError
 from ecs_tagger.index import RegistryIndex
-from ecs_tagger.matching import KIND_DUPLICATE, KIND_MATCH, duplicate_reason, write_pairs
+from ecs_tagger.matching import cross_region_pairs
+from ecs_tagger.similarity import similar
 from similarity_support import (
-    KNOWN_DUPLICATE,
-    build_pb_index,
-    pb_frame,
     pb_index,
     swecris_frame,
     swecris_index,
@@ -33,7 +31,7 @@ def _recall_at_1(source: str, target: str) -> float:
     pool = (index.rows["abstract_language"] == target).to_numpy()
     found = 0
     for project in swecris_sample()["id"]:
-        hits = index.similar(f"{project}:{source}", k=1, where=pool, explain=False)
+        hits = similar(index, f"{project}:{source}", k=1, where=pool, explain=False)
         found += hits.ids == [f"{project}:{target}"]
     return found / len(swecris_sample())
 
@@ -50,12 +48,12 @@ def test_text_queries_search_like_id_queries() -> None:
     index, frame = swecris_index(), swecris_frame()
     english = (index.rows["abstract_language"] == "en").to_numpy()
     for row in frame.loc[frame["abstract_language"] == "sv"].head(8).itertuples():
-        by_text = index.similar(row.text, k=3, by="text", where=english, explain=False)
-        by_id = index.similar(row.id, k=3, where=english, explain=False)
+        by_text = similar(index, row.text, k=3, by="text", where=english, explain=False)
+        by_id = similar(index, row.id, k=3, where=english, explain=False)
         assert by_text.ids == by_id.ids
         assert by_text[0].similarity == pytest.approx(by_id[0].similarity, abs=1e-3)
     with pytest.raises(InputError, match="booleans"):
-        index.similar(frame.loc[0, "id"], where=english[:10])
+        similar(index, frame.loc[0, "id"], where=english[:10])
 
 
 # -- relevance -----------------------------------------------------------------------------------
@@ -65,7 +63,7 @@ def area_consistency(index: RegistryIndex, k: int = 10) -> tuple[float, float]:
     tagged = index.area_matrix()
     measured, chance = [], []
     for query in np.flatnonzero(tagged.any(axis=1)):
-        hits = index.similar(index.rows.at[query, "id"], k=k, explain=False)
+        hits = similar(index, index.rows.at[query, "id"], k=k, explain=False)
         positions = [index.position(hit.id) for hit in hits]
         measured.append(float((tagged[positions] & tagged[query]).any(axis=1).mean()))
         others = np.delete(np.arange(len(index)), query)
@@ -94,32 +92,32 @@ def test_regional_and_area_filters_hold(backend: str) -> None:
     index = pb_index()
     for query in _oms_queries():
         own = set(index.rows.at[index.position(query), "regions"])
-        in_uppsala = index.similar(
-            query, k=8, regions=["Uppsala län"], explain=False, backend=backend
+        in_uppsala = similar(
+            index, query, k=8, regions=["Uppsala län"], explain=False, backend=backend
         )
         assert in_uppsala and all("Uppsala" in hit.regions for hit in in_uppsala)
-        no_sormland = index.similar(
-            query, k=8, exclude_regions="Sörmland", explain=False, backend=backend
+        no_sormland = similar(
+            index, query, k=8, exclude_regions="Sörmland", explain=False, backend=backend
         )
         assert no_sormland and all("Södermanland" not in hit.regions for hit in no_sormland)
-        elsewhere = index.similar(query, k=8, other_regions=True, explain=False, backend=backend)
+        elsewhere = similar(index, query, k=8, other_regions=True, explain=False, backend=backend)
         assert len(elsewhere) == 8 and all(own.isdisjoint(hit.regions) for hit in elsewhere)
-        energy = index.similar(query, k=5, areas=["energy"], explain=False, backend=backend)
+        energy = similar(index, query, k=5, areas=["energy"], explain=False, backend=backend)
         assert energy and all("energy" in hit.areas for hit in energy)
-        close = index.similar(query, k=50, min_score=0.3, explain=False, backend=backend)
+        close = similar(index, query, k=50, min_score=0.3, explain=False, backend=backend)
         assert all(hit.similarity >= 0.3 for hit in close)
         assert [hit.similarity for hit in close] == sorted(
             (h.similarity for h in close), reverse=True
         )
     with pytest.raises(InputError, match="unknown area"):
-        index.similar(_oms_queries()[0], areas=["tourism"])
+        similar(index, _oms_queries()[0], areas=["tourism"])
 
 
 def test_filters_keep_the_unfiltered_order() -> None:
     index = pb_index()
     query = _oms_queries()[1]
-    everything = index.similar(query, k=len(index), explain=False)
-    filtered = index.similar(query, k=10, other_regions=True, explain=False)
+    everything = similar(index, query, k=len(index), explain=False)
+    filtered = similar(index, query, k=10, other_regions=True, explain=False)
     own = set(index.rows.at[index.position(query), "regions"])
     expected = [hit.id for hit in everything if own.isdisjoint(hit.regions)][:10]
     assert filtered.ids == expected
@@ -131,17 +129,17 @@ def test_a_project_in_several_regions_is_never_matched_with_itself() -> None:
     assert len(several) > 50
     for position in several:
         ident = index.rows.at[position, "id"]
-        assert ident not in index.similar(ident, k=10, explain=False).ids
+        assert ident not in similar(index, ident, k=10, explain=False).ids
         for region in index.rows.at[position, "regions"][:2]:
-            assert ident not in index.similar(ident, k=3, regions=[region], explain=False).ids
-    pairs = index.match(threshold=0.2, regions=None)
+            assert ident not in similar(index, ident, k=3, regions=[region], explain=False).ids
+    pairs = cross_region_pairs(index, threshold=0.2, regions=None)
     assert not (pairs["id_a"] == pairs["id_b"]).any()
 
 
 def test_hits_explain_why_they_match() -> None:
     index = pb_index()
     query = "TVV-41896"
-    hits = index.similar(query, k=5)
+    hits = similar(index, query, k=5)
     own = index.rows.iloc[index.position(query)]
     idf = index.idf()
     for hit in hits:
@@ -159,101 +157,11 @@ def test_hits_explain_why_they_match() -> None:
     assert {"query_sentence", "hit_sentence", "shared_terms", "score_energy"} <= set(frame.columns)
     # A text query is explained from its own sentences.
     text = "Vi bygger ut bredband på landsbygden så att företag och hushåll får snabb uppkoppling."
-    by_text = index.similar(text, k=3, query_regions="Örebro län", other_regions=True)
+    by_text = similar(index, text, k=3, query_regions="Örebro län", other_regions=True)
     assert by_text[0].reason is not None and by_text[0].reason.query_sentence in text
     assert all("Örebro" not in hit.regions for hit in by_text)
     with pytest.raises(InputError, match="query_regions"):
-        index.similar(text, k=3, other_regions=True)
-
-
-# -- cross-region matching -----------------------------------------------------------------------
-def test_match_pairs_are_in_different_regions_or_flagged_duplicates() -> None:
-    index = pb_index()
-    pairs = index.match(threshold=0.2)
-    assert len(pairs) > 10
-    assert set(pairs["kind"]) <= {KIND_MATCH, KIND_DUPLICATE}
-    oms = set(OMS_REGIONS)
-    for row in pairs.itertuples():
-        regions_a = set(row.regions_a.split("; ")) & oms
-        regions_b = set(row.regions_b.split("; ")) & oms
-        assert regions_a and regions_b
-        assert row.similarity >= 0.2
-        if row.kind == KIND_MATCH:
-            assert regions_a.isdisjoint(regions_b)
-            assert row.duplicate_reason == ""
-        else:
-            assert row.duplicate_reason
-        shared = set(row.areas_a.split(";")) & set(row.areas_b.split(";")) - {""}
-        assert row.area in shared or (row.area == "none" and not shared)
-    # The same text registered twice in Östra Mellansverige (real): a near-duplicate.
-    duplicates = pairs.loc[pairs["kind"] == KIND_DUPLICATE]
-    assert {"TVV-20200842", "TVV-20200857"} in [
-        {a, b} for a, b in zip(duplicates["id_a"], duplicates["id_b"], strict=True)
-    ]
-
-
-def test_match_for_one_region() -> None:
-    index = pb_index()
-    pairs = index.match(region="Örebro län", threshold=0.2)
-    assert len(pairs)
-    assert all("Örebro" in regions.split("; ") for regions in pairs["regions_a"])
-    matches = pairs.loc[pairs["kind"] == KIND_MATCH]
-    assert matches["regions_b"].map(lambda r: "Örebro" not in r.split("; ")).all()
-    with pytest.raises(InputError, match="no project of the index is in region"):
-        index.match(region="Atlantis")
-
-
-def test_near_duplicates_across_registrations_are_flagged() -> None:
-    frame = pb_frame()
-    oms = frame.loc[frame["oms"].astype(bool) & frame["description"].notna()].head(12).copy()
-    copy = oms.iloc[[3]].copy()
-    copy["id"] = "COPY-1"
-    copy["county"] = "Kronobergs län"
-    copy["description"] = copy["description"].str.replace("  ", " ") + " "  # re-typed, same text
-    index = build_pb_index(pd.concat([oms, copy, frame.loc[frame["id"].isin(KNOWN_DUPLICATE)]]))
-    pairs = index.match(regions=None, threshold=0.5)
-    flagged = pairs.loc[pairs["kind"] == KIND_DUPLICATE]
-    pair_sets = [{a, b} for a, b in zip(flagged["id_a"], flagged["id_b"], strict=True)]
-    assert {oms.iloc[3]["id"], "COPY-1"} in pair_sets
-    # Same project, two programmes, two different descriptions (Projektbanken): same title and actor.
-    assert set(KNOWN_DUPLICATE) in pair_sets
-    assert (
-        "Kronoberg"
-        in flagged.loc[
-            flagged["id_b"].eq("COPY-1") | flagged["id_a"].eq("COPY-1"), ["regions_a", "regions_b"]
-        ].to_string()
-    )
-    # Same generic title, different actors and texts: not a duplicate.
-    assert (
-        duplicate_reason(
-            0.3,
-            "Affärsutveckling för kvinnor",
-            "Affärsutveckling för kvinnor",
-            "a b c d",
-            "e f g h",
-        )
-        == ""
-    )
-
-
-def test_pairs_table_opens_as_excel_and_csv(tmp_path: Path) -> None:
-    index = pb_index()
-    # Explanations embed the sentences of every project involved: a few pairs suffice here.
-    pairs = index.match(region="Uppsala", threshold=0.25, explain=True)
-    assert len(pairs) >= 2
-    assert {"sentence_a", "sentence_b", "shared_terms"} <= set(pairs.columns)
-    for row in pairs.itertuples():
-        assert row.sentence_a in index.rows.at[index.position(row.id_a), "clean_text"]
-        assert row.sentence_b in index.rows.at[index.position(row.id_b), "clean_text"]
-    write_pairs(pairs, tmp_path / "pairs.xlsx")
-    write_pairs(pairs, tmp_path / "pairs.csv")
-    excel = pd.read_excel(tmp_path / "pairs.xlsx", sheet_name="pairs")
-    text = pd.read_csv(tmp_path / "pairs.csv", encoding="utf-8-sig")
-    assert list(excel.columns) == list(pairs.columns) == list(text.columns)
-    assert len(excel) == len(text) == len(pairs)
-    assert excel["title_a"].tolist() == pairs["title_a"].tolist()
-    with pytest.raises(InputError, match=r"xlsx or \.csv"):
-        write_pairs(pairs, tmp_path / "pairs.txt")
+        similar(index, text, k=3, other_regions=True)
 
 
 # -- command line --------------------------------------------------------------------------------

@@ -25,6 +25,9 @@ _LAZY = {
     "EmbedderSettings": "ecs_tagger.embedding.encoder",
     "Preprocessor": "ecs_tagger.preprocess",
     "PreprocessSettings": "ecs_tagger.preprocess",
+    "RegistryIndex": "ecs_tagger.index",
+    "TaggingJob": "ecs_tagger.batch",
+    "tag_file": "ecs_tagger.batch",
 }
 
 __all__ = [
@@ -33,16 +36,21 @@ __all__ = [
     "EmbedderSettings",
     "PreprocessSettings",
     "Preprocessor",
+    "RegistryIndex",
     "TagResult",
     "Tagger",
+    "TaggingJob",
     "Taxonomy",
     "TrainSettings",
     "__version__",
     "default_taxonomy",
+    "tag_file",
 ]
 
 if TYPE_CHECKING:
+    from ecs_tagger.batch import TaggingJob, tag_file
     from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
+    from ecs_tagger.index import RegistryIndex
     from ecs_tagger.preprocess import Preprocessor, PreprocessSettings
     from ecs_tagger.results import TagResult
     from ecs_tagger.tagger import Tagger

@@ -67,54 +67,30 @@ def tag(
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address.")] = None,
 ) -> None:
     """Tag every row of a registry file."""
-    from ecs_tagger.batch import tag_file
+    from ecs_tagger.batch import TaggingJob, run_job
+    from ecs_tagger.config import default_model_dir
 
     try:
-        if engine == "dask":
-            from ecs_tagger.config import default_model_dir
-            from ecs_tagger.distributed import tag_with_dask
-
-            result = tag_with_dask(
-                model or default_model_dir(),
-                input_path,
-                output,
-                text_col,
-                id_col=id_col,
-                sheet=sheet,
-                encoding=encoding,
-                separator=separator,
-                overwrite=overwrite,
-                resume=resume,
-                chunk_rows=chunk_rows,
-                evidence=evidence,
-                progress=True,
-                summary_path=summary,
-                scheduler=scheduler,
-            )
-        elif engine == "local":
-            result = tag_file(
-                _load_tagger(model),
-                input_path,
-                output,
-                text_col,
-                id_col=id_col,
-                sheet=sheet,
-                encoding=encoding,
-                separator=separator,
-                overwrite=overwrite,
-                resume=resume,
-                chunk_rows=chunk_rows,
-                evidence=evidence,
-                progress=True,
-                summary_path=summary,
-            )
-        else:
-            raise typer.BadParameter(f"--engine must be 'local' or 'dask', not {engine!r}")
+        job = TaggingJob(
+            input_path,
+            output,
+            tuple(text_col),
+            id_col=id_col,
+            sheet=sheet,
+            encoding=encoding,
+            separator=separator,
+            overwrite=overwrite,
+            resume=resume,
+            chunk_rows=chunk_rows,
+            evidence=evidence,
+            summary_path=summary,
+            engine=engine,
+            scheduler=scheduler,
+        )
+        result = run_job(job, model or default_model_dir())
     except EcsTaggerError as error:
         _fail(error)
-    typer.echo(
-        result.format() if hasattr(result, "format") else json.dumps(result.to_dict()), err=True
-    )
+    typer.echo(result.describe(), err=True)
 
 
 @app.command()
@@ -354,14 +330,15 @@ def similar(
     ] = None,
 ) -> None:
     """The projects most similar to a project of the index (--id) or to a text (--text)."""
+    from ecs_tagger import similarity
     from ecs_tagger.index import RegistryIndex
 
     if (project_id is None) == (text is None):
         _fail(typer.BadParameter("give exactly one of --id and --text"))
     try:
         index = RegistryIndex.load(index_dir, verify=False)
-        hits = index.similar(
-            project_id or text or "", k, by="id" if project_id else "text",
+        hits = similarity.similar(
+            index, project_id or text or "", k, by="id" if project_id else "text",
             other_regions=other_regions, regions=region, exclude_regions=exclude_region,
             query_regions=query_region, areas=area, min_score=min_score, explain=explain,
             backend=backend,
@@ -403,12 +380,13 @@ def match(
     """Pairs of similar projects in different regions, per area, near-duplicates flagged."""
     from ecs_tagger.corpus import OMS_REGIONS
     from ecs_tagger.index import RegistryIndex
+    from ecs_tagger.matching import cross_region_pairs
 
     try:
         index = RegistryIndex.load(index_dir, verify=False)
-        pairs = index.match(
-            region=region, regions=None if all_regions else OMS_REGIONS, threshold=threshold,
-            areas=area, include_duplicates=duplicates, explain=explain,
+        pairs = cross_region_pairs(
+            index, region=region, regions=None if all_regions else OMS_REGIONS,
+            threshold=threshold, areas=area, include_duplicates=duplicates, explain=explain,
         )
         _write_or_print(pairs, output)
     except EcsTaggerError as error:

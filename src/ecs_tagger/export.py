@@ -24,16 +24,16 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ecs_tagger.review import (
+from ecs_tagger.review.render import area_names
+from ecs_tagger.review.session import (
     REVIEW_ACCEPTED,
     REVIEW_CORRECTED,
     REVIEW_NOT_REVIEWED,
     REVIEW_STALE,
-    area_names,
 )
 
 if TYPE_CHECKING:
-    from ecs_tagger.review import ReviewSession
+    from ecs_tagger.review.session import ReviewSession
     from ecs_tagger.taxonomy import Taxonomy
 
 EXCEL_CELL_LIMIT = 32767

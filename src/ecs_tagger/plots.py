@@ -23,8 +23,8 @@ from ecs_tagger.errors import MissingDependencyError
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from ecs_tagger.corrections import Correction
-    from ecs_tagger.review import TaggedRegistry
+    from ecs_tagger.corrections.store import Correction
+    from ecs_tagger.review.session import TaggedRegistry
 
 #: Labels of the four cells of a per-area confusion table.
 CONFUSION_CELLS = ("kept", "removed", "added", "absent")
@@ -142,7 +142,7 @@ def score_histograms(
     """One histogram of scores per area, the decision threshold marked; tagged rows (score at or
     above the threshold) in colour, the rest grey. `log` uses a logarithmic count axis (most
     scores sit near 0)."""
-    from ecs_tagger.review import AREA_COLOURS, area_names
+    from ecs_tagger.review.render import AREA_COLOURS, area_names
 
     codes = tagged.codes
     names = area_names(tagged.taxonomy, language)

@@ -1,6 +1,6 @@
 """Similar initiatives: the projects of an index nearest to a project or a text, and why.
 
->>> hits = index.similar("TVV-12345", k=10, other_regions=True)
+>>> hits = similar(index, "TVV-12345", k=10, other_regions=True)
 >>> hits.to_frame()                      # one row per hit
 >>> hits[0].reason.query_sentence, hits[0].reason.hit_sentence, hits[0].reason.shared_terms
 

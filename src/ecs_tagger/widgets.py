@@ -20,19 +20,16 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ecs_tagger.errors import EcsTaggerError, MissingDependencyError
-from ecs_tagger.review import (
-    NO_AREA,
+from ecs_tagger.review.queue import NO_AREA, UNCERTAIN_P, filter_rows
+from ecs_tagger.review.render import area_names, display_table
+from ecs_tagger.review.session import (
     REVIEW_ACCEPTED,
     REVIEW_CORRECTED,
     REVIEW_NOT_REVIEWED,
     REVIEW_STALE,
-    UNCERTAIN_P,
     ReviewSession,
-    area_names,
-    display_table,
-    filter_rows,
 )
-from ecs_tagger.similarity import Hits
+from ecs_tagger.similarity import Hits, similar
 
 if TYPE_CHECKING:
     from ecs_tagger.index import RegistryIndex
@@ -236,7 +233,7 @@ class ReviewPanel(_Displayable):
 
 # -- similar initiatives ----------------------------------------------------------------------------
 def similar_html(hits: Hits, taxonomy: Taxonomy | None = None, *, language: str = "en") -> str:
-    """The hits of :meth:`ecs_tagger.index.RegistryIndex.similar` as HTML: one card per similar
+    """The hits of :func:`ecs_tagger.similarity.similar` as HTML: one card per similar
     initiative with its regions, actor, tags and similarity, and why it matches: the closest pair
     of sentences (the query's and the hit's) and the key words both texts share."""
     names = area_names(taxonomy, language) if taxonomy is not None else {}
@@ -360,8 +357,9 @@ class SimilarBrowser(_Displayable):
         typed = str(self.project.value).strip()
         query = self._labels.get(typed, typed)
         is_id = query in self.index
-        return self.index.similar(
-            query, k=int(self.k.value), other_regions=bool(self.other_regions.value) and is_id,
+        return similar(
+            self.index, query, k=int(self.k.value),
+            other_regions=bool(self.other_regions.value) and is_id,
             areas=self.area.value or None, by="id" if is_id else "text",
         )
 

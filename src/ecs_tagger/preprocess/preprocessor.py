@@ -1,0 +1,165 @@
+"""The preprocessor: cleaning, language routing, lemmatisation, compounds and sentences in turn.
+
+A :class:`Preprocessor` turns a raw project description into a :class:`PreprocessedText`:
+
+``clean``
+    The text after cleaning; this is what the embedding model reads. Cleaning (in this order):
+    truncation to ``max_chars``; control characters and Windows-1252 leftovers; HTML tags and
+    entities (``strip_html``); Unicode NFC; UTF-8-read-as-Latin-1 mojibake (``fÃ¶r`` -> ``för``);
+    the corpus's ``¿`` mojibake (``¿bra arbetsgivare¿`` -> ``"bra arbetsgivare"``, a free-standing
+    ``¿`` -> ``–``); the ``[e-post]``/``[telefon]`` placeholders removed; soft hyphens removed;
+    whitespace normalised (runs of spaces -> one space, line breaks kept, at most one blank line);
+    line-wrap hyphens repaired (``repair_hyphens``, see :meth:`Preprocessor.clean`).
+``language`` / ``language_confidence``
+    From :func:`ecs_tagger.language.detect_language` on the clean text.
+``lemmas``
+    Lower-cased lemmas from a spaCy blank pipeline of the detected language (Swedish for
+    ``other`` and for Norwegian/Danish guesses below 0.8 confidence, which on short texts are
+    mostly Swedish), with stop words (``remove_stop_words``), punctuation, numbers, URLs, e-mail
+    addresses and abbreviations removed. With ``split_compounds`` the parts of Swedish compounds
+    (``välfärdsteknik`` -> ``välfärd``, ``teknik``) and of hyphenated words (``e-hälsa`` ->
+    ``hälsa``) follow the whole lemma, which stays. (Unknown Swedish compounds are lemmatised on
+    their head either way: ``livsmedelsförsörjningen`` -> ``livsmedelsförsörjning``.)
+``sentences``
+    From spaCy's rule-based ``sentencizer`` (Swedish abbreviations such as ``bl.a.``, ``t.ex.``,
+    ``m.m.``, ``ca.`` do not end a sentence) plus line breaks; offsets index ``clean``.
+
+Each step has its module in this package: :mod:`~ecs_tagger.preprocess.cleaning`,
+:mod:`~ecs_tagger.preprocess.lemmas` (with :mod:`~ecs_tagger.preprocess.compounds`),
+:mod:`~ecs_tagger.preprocess.sentences`, and :mod:`~ecs_tagger.preprocess.pipelines` for the
+spaCy pipelines and which language's pipeline analyses a text.
+
+Everything is deterministic. spaCy pipelines and lexicons are loaded lazily, once per process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ecs_tagger.language import LanguageGuess, detect_language
+from ecs_tagger.preprocess.cleaning import normalise, repair_hyphens, truncate
+from ecs_tagger.preprocess.lemmas import get_lexicon, lemmas_of
+from ecs_tagger.preprocess.pipelines import get_pipeline, language_code, pipeline_lang
+from ecs_tagger.preprocess.sentences import Sentence, sentences_of
+
+__all__ = ["PreprocessSettings", "PreprocessedText", "Preprocessor"]
+
+
+@dataclass(frozen=True)
+class PreprocessedText:
+    """Result of :meth:`Preprocessor.process`."""
+
+    original: str
+    clean: str
+    language: str
+    language_confidence: float
+    lemmas: tuple[str, ...]
+    sentences: tuple[Sentence, ...]
+    #: True when the input was longer than ``max_chars`` and was cut.
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class PreprocessSettings:
+    """Switches for each step, for ablation studies."""
+
+    strip_html: bool = True
+    repair_hyphens: bool = True
+    split_compounds: bool = True
+    remove_stop_words: bool = True
+    #: Longer inputs are cut (at a word boundary) before anything else; see ``truncated``.
+    max_chars: int = 100_000
+
+    def __post_init__(self) -> None:
+        if self.max_chars <= 0:
+            raise ValueError(f"max_chars must be positive, got {self.max_chars}")
+
+
+class Preprocessor:
+    """Cleans and analyses texts; see the module docstring for what each step does."""
+
+    def __init__(self, settings: PreprocessSettings | None = None) -> None:
+        self.settings = settings or PreprocessSettings()
+
+    # -- cleaning ------------------------------------------------------------------------
+    def _clean(self, text: str) -> tuple[str, bool, LanguageGuess | None]:
+        """Cleaned text, whether it was truncated, and its language if already known."""
+        text, truncated = truncate(text or "", self.settings.max_chars)
+        clean = normalise(text, self.settings.strip_html)
+        guess: LanguageGuess | None = None
+        if self.settings.repair_hyphens and "-" in clean:
+            guess = detect_language(clean)
+            repaired = repair_hyphens(clean, get_lexicon(guess.code))
+            if repaired != clean:
+                clean, guess = repaired, None  # re-detect on the final text
+        return clean, truncated, guess
+
+    def clean(self, text: str) -> str:
+        """The cleaned text (see the module docstring).
+
+        Hyphen repair (``repair_hyphens``) joins a word broken by a line-wrap hyphen when the
+        hyphen is inside a word and followed by a lower-case letter and the joined word is known
+        to the lexicon of the text's language, or splits into two known words (Swedish compound),
+        or both halves are unknown fragments (``int-ressen`` -> ``intressen``,
+        ``finansierings-möjligheter`` -> ``finansieringsmöjligheter``). It keeps acronyms and
+        short prefixes (``IT-företag``, ``EU-stöd``, ``CO2-utsläpp``, ``e-hälsa``), capitals after
+        the hyphen (``Öresund-Kattegat``), multi-word names (``Life Science-bolag``),
+        coordinations (``svensk-norska``, ``lokalt-regionalt``) and ``bil- och`` (hyphen before
+        a space).
+        """
+        return self._clean(text)[0]
+
+    # -- analysis ------------------------------------------------------------------------
+    def process(self, text: str) -> PreprocessedText:
+        """Clean and analyse one text."""
+        return self.process_many([text])[0]
+
+    def process_many(self, texts: Iterable[str], batch_size: int = 64) -> list[PreprocessedText]:
+        """Clean and analyse many texts, in order, running spaCy with ``nlp.pipe`` per language."""
+        originals = list(texts)
+        cleaned = [self._clean(text) for text in originals]
+        guesses = [guess or detect_language(clean) for clean, _, guess in cleaned]
+
+        by_lang: dict[str, list[int]] = {}
+        for index, ((clean, _, _), guess) in enumerate(zip(cleaned, guesses, strict=True)):
+            if guess.code == "empty" or not clean:
+                continue
+            by_lang.setdefault(pipeline_lang(guess), []).append(index)
+
+        analysed: dict[int, tuple[tuple[str, ...], tuple[Sentence, ...]]] = {}
+        for spacy_lang in sorted(by_lang):
+            indices = by_lang[spacy_lang]
+            nlp = get_pipeline(spacy_lang)
+            lexicon = get_lexicon(language_code(spacy_lang))
+            docs = nlp.pipe(
+                (cleaned[i][0] for i in indices),
+                batch_size=batch_size,
+                disable=["lemmatizer"],  # we look lemmas up ourselves, lower-cased
+            )
+            for index, doc in zip(indices, docs, strict=True):
+                lemmas = lemmas_of(
+                    doc,
+                    lexicon,
+                    split_compounds=self.settings.split_compounds,
+                    remove_stop_words=self.settings.remove_stop_words,
+                )
+                analysed[index] = (lemmas, sentences_of(doc))
+
+        results: list[PreprocessedText] = []
+        for index, original in enumerate(originals):
+            clean, truncated, _ = cleaned[index]
+            guess = guesses[index]
+            lemmas, sentences = analysed.get(index, ((), ()))
+            results.append(
+                PreprocessedText(
+                    original=original,
+                    clean=clean,
+                    language=guess.code,
+                    language_confidence=guess.confidence,
+                    lemmas=lemmas,
+                    sentences=sentences,
+                    truncated=truncated,
+                )
+            )
+        return results

@@ -1,0 +1,335 @@
+"""The review queue: how likely a row's tags are wrong, which rows to look at, and how well that
+ranking finds errors on labelled data.
+
+**The review queue.** The classifier's scores are calibrated probabilities, so for each area the
+chance that the decision is wrong is ``1 - score`` when the area was tagged and ``score`` when it
+was not; the chance that a row carries at least one wrong decision is ``p_wrong = 1 - Π(1 -
+p_wrong_area)``. That is largest for scores near the decision thresholds. The queue orders rows by
+``priority = p_wrong + 0.25 × disagreement``, where ``disagreement`` is the largest gap between the
+embedding-only and the lexical-only probability of an area (the two signals the classifier
+combines). On the 749 labelled corpus texts with out-of-fold scores (:func:`out_of_fold`,
+:func:`queue_enrichment`), 56–72 % of the top 50 rows of this queue are wrongly tagged against
+14–15 % of random rows: 4.1–4.9 times as many (three fold seeds; tests/test_review_queue.py).
+Ranking by the distance to a threshold alone (42 %) or by the disagreement alone (32 %) finds
+fewer errors; the disagreement term adds little to p_wrong, but it flags rows whose two signals
+tell different stories, which is worth a look.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ecs_tagger.errors import InputError
+
+if TYPE_CHECKING:
+    from ecs_tagger.taxonomy import Taxonomy
+    from ecs_tagger.training import TrainSettings
+
+#: The "area" of rows without any tag, in filters.
+NO_AREA = "none"
+#: Rows whose chance of at least one wrong tag is at least this are "uncertain".
+UNCERTAIN_P = 0.2
+#: Weight of the signal disagreement in the review priority.
+DISAGREEMENT_WEIGHT = 0.25
+
+
+# -- uncertainty -----------------------------------------------------------------------------------
+def error_probabilities(
+    probabilities: np.ndarray, thresholds: np.ndarray, decided: np.ndarray | None = None
+) -> np.ndarray:
+    """Per row and area, the chance that the tagger's decision is wrong (calibrated scores).
+
+    `decided` (boolean, default ``probabilities >= thresholds``) is the tagger's decision.
+    """
+    probabilities = np.asarray(probabilities, dtype=float)
+    if decided is None:
+        decided = probabilities >= np.asarray(thresholds, dtype=float)
+    return np.where(decided, 1.0 - probabilities, probabilities)
+
+
+def row_error_probability(area_errors: np.ndarray) -> np.ndarray:
+    """The chance that a row holds at least one wrong decision (NaN rows stay NaN)."""
+    area_errors = np.atleast_2d(np.asarray(area_errors, dtype=float))
+    return 1.0 - np.prod(1.0 - area_errors, axis=1)
+
+
+def signal_disagreement(embedding: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+    """Per row, the largest gap between the embedding-only and the lexical-only probability."""
+    gap = np.abs(np.asarray(embedding, dtype=float) - np.asarray(lexical, dtype=float))
+    return np.atleast_2d(gap).max(axis=1)
+
+
+def review_priority(
+    probabilities: np.ndarray,
+    thresholds: np.ndarray,
+    embedding: np.ndarray | None = None,
+    lexical: np.ndarray | None = None,
+    *,
+    decided: np.ndarray | None = None,
+    disagreement_weight: float = DISAGREEMENT_WEIGHT,
+) -> np.ndarray:
+    """The review queue's ordering score: p_wrong + weight × signal disagreement (higher first)."""
+    priority = row_error_probability(error_probabilities(probabilities, thresholds, decided))
+    if embedding is not None and lexical is not None and disagreement_weight:
+        priority = priority + disagreement_weight * signal_disagreement(embedding, lexical)
+    return priority
+
+
+def explain_uncertainty(
+    codes: Sequence[str],
+    scores: Sequence[float] | np.ndarray,
+    thresholds: Sequence[float] | np.ndarray,
+    areas: Iterable[str],
+    embedding: Sequence[float] | np.ndarray | None = None,
+    lexical: Sequence[float] | np.ndarray | None = None,
+) -> str:
+    """Why a row is (un)certain, in a few words: the closest call and any signal disagreement."""
+    tagged = set(areas)
+    values = np.asarray(scores, dtype=float)
+    if not np.isfinite(values).all():
+        return "not tagged (no text)"
+    limits = np.asarray(thresholds, dtype=float)
+    decided = np.array([c in tagged for c in codes])
+    errors = error_probabilities(values, limits, decided)
+    parts: list[str] = []
+    worst = int(np.argmax(errors))
+    if errors[worst] >= 0.1:
+        verdict = "tagged" if decided[worst] else "not tagged"
+        parts.append(
+            f"{codes[worst]} {verdict}: score {values[worst]:.2f}, threshold {limits[worst]:.2f}"
+        )
+    if embedding is not None and lexical is not None:
+        gaps = np.abs(np.asarray(embedding, dtype=float) - np.asarray(lexical, dtype=float))
+        split = int(np.argmax(gaps))
+        if gaps[split] >= 0.3:
+            parts.append(
+                f"{codes[split]}: meaning says {embedding[split]:.2f}, words say {lexical[split]:.2f}"
+            )
+    return "; ".join(parts) if parts else "clear"
+
+
+# -- filtering -------------------------------------------------------------------------------------
+def filter_rows(
+    frame: pd.DataFrame,
+    *,
+    region: str | None = None,
+    area: str | None = None,
+    score_range: tuple[float, float] = (0.0, 1.0),
+    uncertain_only: bool = False,
+    min_p_wrong: float = UNCERTAIN_P,
+    review_status: str | None = None,
+) -> pd.DataFrame:
+    """The rows of a tagged (or reviewed) frame that pass the filters; ``None`` means any.
+
+    `area` is an area code (rows tagged with it; `score_range` then applies to its score) or
+    ``"none"`` (rows without tags; `score_range` applies to their highest score); with no
+    `area`, `score_range` applies to a row's highest score. `uncertain_only` keeps rows whose
+    chance of a wrong tag is at least `min_p_wrong`. `review_status` filters on the
+    ``review_status`` column of :meth:`ReviewSession.reviewed_frame`.
+    """
+    keep = np.ones(len(frame), dtype=bool)
+    if region:
+        keep &= frame["regions"].map(lambda regions: region in regions).to_numpy(bool)
+    score_columns = [c for c in frame.columns if str(c).startswith("score_")]
+    low, high = score_range
+    if area and area != NO_AREA:
+        column = f"score_{area}"
+        if column not in frame.columns:
+            raise InputError(
+                f"unknown area {area!r}; areas: {', '.join(c[6:] for c in score_columns)}"
+            )
+        keep &= frame["areas"].map(lambda areas: area in areas).to_numpy(bool)
+        values = frame[column].to_numpy(float)
+    else:
+        if area == NO_AREA:
+            keep &= frame["areas"].map(lambda areas: len(areas) == 0).to_numpy(bool)
+        values = (
+            frame[score_columns].max(axis=1).to_numpy(float)
+            if score_columns
+            else np.zeros(len(frame))
+        )
+    if (low, high) != (0.0, 1.0):
+        keep &= np.nan_to_num(values, nan=-1.0) >= low
+        keep &= np.nan_to_num(values, nan=2.0) <= high
+    if uncertain_only:
+        keep &= frame["p_wrong"].fillna(0.0).to_numpy(float) >= min_p_wrong
+    if review_status:
+        keep &= (frame["review_status"] == review_status).to_numpy(bool)
+    return frame[keep]
+
+
+# -- measuring the queue on labelled data ----------------------------------------------------------
+@dataclass
+class OutOfFold:
+    """Out-of-fold scores of labelled rows: what the queue would see on unseen texts."""
+
+    ids: list[str]
+    codes: tuple[str, ...]
+    labels: np.ndarray
+    probabilities: np.ndarray
+    embedding: np.ndarray
+    lexical: np.ndarray
+    thresholds: np.ndarray  # per row: the thresholds of the fold that scored it
+
+    @property
+    def predicted(self) -> np.ndarray:
+        return self.probabilities >= self.thresholds
+
+    @property
+    def area_errors(self) -> np.ndarray:
+        """Boolean rows × areas: wrong decisions."""
+        return self.predicted != self.labels
+
+    @property
+    def row_errors(self) -> np.ndarray:
+        """Boolean per row: at least one wrong decision."""
+        return np.asarray(self.area_errors.any(axis=1), dtype=bool)
+
+    def priority(self, disagreement_weight: float = DISAGREEMENT_WEIGHT) -> np.ndarray:
+        return review_priority(
+            self.probabilities,
+            self.thresholds,
+            self.embedding,
+            self.lexical,
+            disagreement_weight=disagreement_weight,
+        )
+
+
+def out_of_fold(
+    data: pd.DataFrame,
+    extra: pd.DataFrame | None = None,
+    *,
+    settings: TrainSettings | None = None,
+    taxonomy: Taxonomy | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> OutOfFold:
+    """Cross-validate like `Tagger.train` and keep, for every scored row, the stacked and the
+    two signal probabilities and its fold's thresholds (rows of `extra` only train)."""
+    from ecs_tagger.classifier import AreaFeatures, folds_for
+    from ecs_tagger.embedding.encoder import Embedder
+    from ecs_tagger.preprocess import Preprocessor
+    from ecs_tagger.taxonomy import default_taxonomy
+    from ecs_tagger.training import (
+        TrainingSet,
+        TrainSettings,
+        combine_training_frames,
+        fit_classifier,
+        prepare,
+    )
+
+    taxonomy = taxonomy or default_taxonomy()
+    settings = settings or TrainSettings()
+    frame = combine_training_frames(data, extra)
+    training = TrainingSet.from_frame(frame, taxonomy)
+    prepared = prepare(
+        training.texts, Preprocessor(settings.preprocess), Embedder(settings.embedder), progress
+    )
+    n, k = len(training.texts), len(taxonomy)
+    arrays = {name: np.full((n, k), np.nan) for name in ("p", "e", "l", "t")}
+    folds = folds_for(
+        np.asarray(training.labels.any(axis=1)),
+        training.groups,
+        settings.cv_folds,
+        settings.random_state,
+    )
+    for train, test in folds:
+        lexical, classifier = fit_classifier(
+            prepared, training.labels, settings, train, training.weights, training.groups
+        )
+        features = AreaFeatures(
+            prepared.embeddings[test],
+            lexical.transform([prepared.documents[i].lemmas for i in test]),
+        )
+        arrays["p"][test] = classifier.predict_proba(features)
+        arrays["e"][test], arrays["l"][test] = classifier.signal_probabilities(features)
+        arrays["t"][test] = classifier.thresholds_
+    scored = training.evaluate
+    ids = frame["id"].astype(str).tolist() if "id" in frame.columns else [str(i) for i in range(n)]
+    return OutOfFold(
+        ids=[i for i, s in zip(ids, scored, strict=True) if s],
+        codes=taxonomy.codes,
+        labels=training.labels[scored],
+        probabilities=arrays["p"][scored],
+        embedding=arrays["e"][scored],
+        lexical=arrays["l"][scored],
+        thresholds=arrays["t"][scored],
+    )
+
+
+@dataclass(frozen=True)
+class QueueEnrichment:
+    """How many wrongly tagged rows the top of a ranking holds, against random samples."""
+
+    k: int
+    rows: int
+    queue_error_rate: float
+    base_error_rate: float
+    random_error_rate: float
+    random_error_rate_p95: float
+    queue_area_errors: int
+    random_area_errors: float
+
+    @property
+    def enrichment(self) -> float:
+        """Error rate of the queue's top k over the error rate of all rows."""
+        return self.queue_error_rate / self.base_error_rate if self.base_error_rate else math.inf
+
+    def format(self) -> str:
+        return (
+            f"top {self.k} of {self.rows}: {self.queue_error_rate:.0%} of rows wrongly tagged "
+            f"({self.queue_area_errors} wrong tags) vs {self.random_error_rate:.0%} in random "
+            f"samples of {self.k} (95th percentile {self.random_error_rate_p95:.0%}; "
+            f"{self.random_area_errors:.1f} wrong tags): {self.enrichment:.1f}× enrichment"
+        )
+
+
+def queue_enrichment(
+    oof: OutOfFold,
+    k: int = 50,
+    *,
+    scores: np.ndarray | None = None,
+    samples: int = 2000,
+    seed: int = 0,
+) -> QueueEnrichment:
+    """Error rate of the `k` rows with the highest `scores` (default: the review priority) next
+    to that of `samples` random samples of `k` rows."""
+    ranking = oof.priority() if scores is None else np.asarray(scores, dtype=float)
+    errors = oof.row_errors
+    area_errors = oof.area_errors.sum(axis=1)
+    order = np.argsort(-ranking, kind="stable")[:k]
+    rng = np.random.default_rng(seed)
+    picks = np.array([rng.choice(len(errors), size=k, replace=False) for _ in range(samples)])
+    random_rates = errors[picks].mean(axis=1)
+    return QueueEnrichment(
+        k=k,
+        rows=len(errors),
+        queue_error_rate=float(errors[order].mean()),
+        base_error_rate=float(errors.mean()),
+        random_error_rate=float(random_rates.mean()),
+        random_error_rate_p95=float(np.percentile(random_rates, 95)),
+        queue_area_errors=int(area_errors[order].sum()),
+        random_area_errors=float(area_errors[picks].sum(axis=1).mean()),
+    )
+
+
+__all__ = [
+    "DISAGREEMENT_WEIGHT",
+    "NO_AREA",
+    "UNCERTAIN_P",
+    "OutOfFold",
+    "QueueEnrichment",
+    "error_probabilities",
+    "explain_uncertainty",
+    "filter_rows",
+    "out_of_fold",
+    "queue_enrichment",
+    "review_priority",
+    "row_error_probability",
+    "signal_disagreement",
+]

@@ -1,0 +1,216 @@
+"""CSV (also .tsv and .txt): cells read and written as the exact strings of the file.
+
+The separator (`,` `;` tab or `|`; Swedish Excel writes `;`) is sniffed from the first 64 K
+characters, the encoding by `ecs_tagger.tables.encoding`. Rows are streamed; a row with more
+filled cells than the header is an `InputError` naming its line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from ecs_tagger.errors import InputError
+from ecs_tagger.tables.base import (
+    WHOLE_CHUNK_ROWS,
+    FormatWriter,
+    ReadOptions,
+    TableFormat,
+    TextFileWriter,
+    WriteOptions,
+    whole_table,
+)
+from ecs_tagger.tables.cells import is_blank, text_cell, unique_names
+from ecs_tagger.tables.encoding import detect_encoding
+
+EXTENSIONS = (".csv", ".tsv", ".txt")
+SHEETS = False
+
+_SEPARATORS = (",", ";", "\t", "|")
+_SEPARATOR_NAMES = {"\\t": "\t", "tab": "\t", "semicolon": ";", "comma": ",", "pipe": "|"}
+_SNIFF_CHARS = 1 << 16
+
+# A CSV cell may hold a whole pasted PDF: lift the csv module's 128 KiB field limit.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+def _read_sample(path: Path, encoding: str) -> tuple[str, bool]:
+    with path.open("r", encoding=encoding, newline="") as handle:
+        sample = handle.read(_SNIFF_CHARS)
+        at_end = not handle.read(1)
+    return sample, at_end
+
+
+def _records(sample: str, separator: str, at_end: bool, limit: int = 200) -> list[list[str]]:
+    try:
+        records = list(
+            itertools.islice(csv.reader(io.StringIO(sample), delimiter=separator), limit)
+        )
+    except csv.Error:
+        return []
+    if not at_end and len(records) > 1 and len(records) < limit:
+        records = records[:-1]  # the sample may end inside a record
+    return [r for r in records if r]
+
+
+def sniff_separator(sample: str, at_end: bool = True, default: str = ",") -> str:
+    """The separator that splits the header and the rows below it into the most, equal, cells."""
+    best: tuple[int, int, int] | None = None
+    chosen = default
+    for rank, separator in enumerate(_SEPARATORS):
+        records = _records(sample, separator, at_end)
+        if not records:
+            continue
+        width = len(records[0])
+        if width < 2:
+            continue
+        rows = records[1:]
+        consistent = sum(
+            1 for r in rows if len(r) == width or (len(r) > width and not any(r[width:]))
+        )
+        share_ok = not rows or consistent >= 0.8 * len(rows)
+        preference = -rank if separator != default else 1
+        score = (int(share_ok), width, preference)
+        if best is None or score > best:
+            best, chosen = score, separator
+    return chosen
+
+
+def detect(path: Path, options: ReadOptions) -> TableFormat:
+    """Encoding, separator, line ends and header of a CSV file."""
+    encoding, bom, note = detect_encoding(path, options.encoding)
+    try:
+        sample, at_end = _read_sample(path, encoding)
+    except UnicodeError as error:
+        raise InputError(f"{path}: cannot be read as {encoding}: {error}") from None
+    if not sample.strip():
+        raise InputError(f"{path}: the file is empty; a header row with the column names is needed")
+    default = "\t" if path.suffix.lower() == ".tsv" else ","
+    separator = options.separator
+    if separator is not None:
+        separator = _SEPARATOR_NAMES.get(separator.lower(), separator)
+    if separator is None:
+        separator = sniff_separator(sample, at_end, default)
+    elif len(separator) != 1:
+        raise InputError(f"{path}: the separator must be one character, got {separator!r}")
+    first_newline = sample.find("\n")
+    lineterminator = "\r\n" if first_newline > 0 and sample[first_newline - 1] == "\r" else "\n"
+    records = _records(sample, separator, at_end, limit=2)
+    header = tuple(records[0]) if records else ()
+    notes = (note,) if note else ()
+    return TableFormat(
+        "csv",
+        encoding,
+        separator,
+        None,
+        bom,
+        lineterminator,
+        unique_names(header),
+        header,
+        None,
+        notes,
+    )
+
+
+def iter_chunks(path: Path, fmt: TableFormat, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """Rows as text cells, `chunk_rows` at a time; short rows are padded with empty cells."""
+    width = len(fmt.columns)
+    start = 0
+    assert fmt.encoding is not None and fmt.separator is not None
+    with path.open("r", encoding=fmt.encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=fmt.separator)
+        try:
+            next(reader, None)  # the header
+            while True:
+                rows: list[list[str]] = []
+                for record in reader:
+                    if not record:  # a blank line is not a row
+                        continue
+                    if len(record) > width:
+                        extra = record[width:]
+                        if any(extra):
+                            raise InputError(
+                                f"{path}: line {reader.line_num} (row {start + len(rows) + 1}) has "
+                                f"{len(record)} cells but the header has {width} columns "
+                                f"(separator {fmt.separator!r}); fix the row, or pass separator= "
+                                "if the separator is wrong"
+                            )
+                        record = record[:width]
+                    elif len(record) < width:
+                        record = record + [""] * (width - len(record))
+                    rows.append(record)
+                    if len(rows) >= chunk_rows:
+                        break
+                if not rows and start > 0:
+                    return
+                frame = pd.DataFrame(rows, columns=list(fmt.columns), dtype=object)
+                frame.index = pd.RangeIndex(start, start + len(rows))
+                yield frame
+                start += len(rows)
+                if len(rows) < chunk_rows:
+                    return
+        except csv.Error as error:
+            raise InputError(
+                f"{path}: line {reader.line_num}: cannot read this CSV row: {error}"
+            ) from None
+        except UnicodeDecodeError as error:
+            raise InputError(
+                f"{path}: after line {reader.line_num} the file holds bytes that are not "
+                f"{fmt.encoding} ({error.reason}); pass encoding="
+            ) from None
+
+
+def read(path: Path, fmt: TableFormat) -> pd.DataFrame:
+    """The whole file as one frame."""
+    return whole_table(iter_chunks(path, fmt, WHOLE_CHUNK_ROWS))
+
+
+def output_format(path: Path, like: TableFormat | None = None) -> TableFormat:
+    """UTF-8 output in the input's style: its separator and line ends; a BOM for BOM or legacy input.
+
+    `.tsv` output is tab-separated.
+    """
+    separator = ","
+    bom = False
+    lineterminator = "\n"
+    if like is not None and like.kind == "csv":
+        separator = like.separator or ","
+        legacy = (like.encoding or "utf-8").lower().replace("_", "-") not in (
+            "utf-8",
+            "utf8",
+            "utf-8-sig",
+        )
+        bom = like.had_bom or legacy
+        lineterminator = like.lineterminator
+    if path.suffix.lower() == ".tsv":
+        separator = "\t"
+    return TableFormat("csv", "utf-8-sig" if bom else "utf-8", separator, None, bom, lineterminator)
+
+
+class _CsvWriter(TextFileWriter):
+    """Writes the header cells, then every cell as `text_cell` gives it."""
+
+    def __init__(self, temp: Path, fmt: TableFormat, options: WriteOptions) -> None:
+        super().__init__(temp, fmt)
+        self.csv = csv.writer(
+            self.handle,
+            delimiter=fmt.separator or ",",
+            lineterminator=fmt.lineterminator,
+            quoting=csv.QUOTE_MINIMAL,
+        )
+        self.csv.writerow(["" if is_blank(c) else str(c) for c in options.header])
+
+    def write(self, frame: pd.DataFrame) -> None:
+        columns = [frame[c].tolist() for c in frame.columns]
+        self.csv.writerows([text_cell(v) for v in row] for row in zip(*columns, strict=True))
+
+
+def open_writer(temp: Path, fmt: TableFormat, options: WriteOptions) -> FormatWriter:
+    """A writer of CSV rows into `temp`."""
+    return _CsvWriter(temp, fmt, options)

@@ -1,0 +1,120 @@
+"""Folding reviews into training data and the retrain report (ecs_tagger.corrections.retrain)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ecs_tagger.corrections import retrain as corr
+from ecs_tagger.corrections.retrain import RetrainReport, apply_corrections
+from ecs_tagger.corrections.store import Correction, text_hash
+from ecs_tagger.metrics import multilabel_report
+
+
+# -- folding reviews into training data -----------------------------------------------------------
+def _training() -> tuple[pd.DataFrame, pd.DataFrame]:
+    data = pd.DataFrame(
+        {
+            "id": ["T1", "T2", "S1"],
+            "text": ["t one", "t two", "s one"],
+            "areas": [["food"], [], ["health"]],
+            "group": ["T1", "T2", "S1"],
+            "evaluate": True,
+        }
+    )
+    extra = pd.DataFrame(
+        {
+            "id": ["S1#en"],
+            "text": ["s one in English"],
+            "areas": [["health"]],
+            "group": ["S1"],
+            "evaluate": False,
+        }
+    )
+    return data, extra
+
+
+def _review(ident: str, new: list[str], text: str = "", old: list[str] | None = None) -> Correction:
+    return Correction(
+        id=ident,
+        text_hash=text_hash(text) if text else "",
+        old_areas=tuple(old or []),
+        new_areas=tuple(new),
+        reviewer="Anna",
+        time="2026-01-01T00:00:00Z",
+    )
+
+
+def test_reviews_of_training_ids_replace_their_labels_and_their_translations() -> None:
+    data, extra = _training()
+    folded = apply_corrections(data, extra, [_review("S1", ["industry"])], {}, weight=2.0)
+    assert folded.replaced == ["S1"] and not folded.added
+    assert folded.data.set_index("id").loc["S1", "areas"] == ["industry"]
+    assert folded.extra.set_index("id").loc["S1#en", "areas"] == ["industry"]
+    assert folded.data.set_index("id").loc["S1", "weight"] == 2.0
+    assert folded.data.set_index("id").loc["T1", "weight"] == 1.0
+    assert data.set_index("id").loc["S1", "areas"] == ["health"], "the input is not changed"
+    assert len(folded.data) == 3 and len(folded.extra) == 1
+
+
+def test_other_reviews_become_weighted_extra_rows_never_scored() -> None:
+    data, extra = _training()
+    texts = {"R1": "registry one", "R2": "registry two", "R3": "registry three"}
+    reviews = {
+        "R1": _review("R1", ["energy"], text="registry one"),
+        "R2": _review("R2", [], text="an older text"),  # the text changed since the review
+        "R4": _review("R4", ["food"], text="not loaded"),  # not in the registry loaded
+        "R3": _review("R3", ["food"], text="registry three", old=["food"]),  # accepted
+    }
+    folded = apply_corrections(data, extra, reviews, texts, weight=3.0)
+    assert folded.added == ["R1", "R3"]
+    assert set(folded.skipped) == {"R2", "R4"}
+    added = folded.extra.set_index("id").loc[["R1", "R3"]]
+    assert added["weight"].tolist() == [3.0, 3.0]
+    assert not added["evaluate"].any()
+    assert added["group"].tolist() == ["R1", "R3"]
+    assert added["text"].tolist() == ["registry one", "registry three"]
+    assert folded.used == 2
+    without = apply_corrections(data, extra, reviews, texts, include_accepted=False)
+    assert without.added == ["R1"]
+
+
+def test_stored_metrics_are_matched_by_the_training_data_hash(corpus_root: Path) -> None:
+    from ecs_tagger.recipes import corpus_training_frames
+    from ecs_tagger.tagger import Tagger
+
+    tagger = Tagger.load()
+    data, extra = corpus_training_frames(corpus_root)
+    assert corr.training_hash(data, extra) == tagger.manifest["training_data"]["sha256"]
+    assert corr.training_hash(data, None) != tagger.manifest["training_data"]["sha256"]
+    settings = corr.settings_of(tagger)
+    assert settings.name == tagger.manifest["settings"]["name"]
+    assert settings.embedder.model == tagger.manifest["settings"]["embedder"]["model"]
+
+
+def test_retrain_report_puts_metrics_side_by_side() -> None:
+    codes = ("food", "energy")
+    truth = np.array([[1, 0], [0, 1], [1, 1], [0, 0]], dtype=bool)
+    before = multilabel_report(codes, truth, np.array([[1, 0], [0, 0], [0, 1], [0, 0]], dtype=bool))
+    after = multilabel_report(codes, truth, truth)
+    report = RetrainReport(
+        tagger=None,  # type: ignore[arg-type]
+        training=corr.CorrectedTraining(pd.DataFrame(), pd.DataFrame(), added=["A"], replaced=[]),
+        before=before,
+        after=after,
+        before_source="stored",
+        registry_rows=4,
+        changes=pd.DataFrame(
+            {"id": ["A"], "before": [""], "after": ["food"], "added": [("food",)], "removed": [()]}
+        ),
+    )
+    frame = report.metrics_frame()
+    assert list(frame.index) == ["food", "energy", "macro", "micro"]
+    assert frame.loc["macro", "f1 after"] == 1.0
+    assert frame.loc["macro", "f1 change"] == pytest.approx(1.0 - before.macro_f1)
+    assert report.changed_rows == 1 and report.changed_tags == 1
+    assert "1 of 4 rows changed" in report.summary()
+    assert "<table" in report._repr_html_()

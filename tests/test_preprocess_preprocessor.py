@@ -1,0 +1,62 @@
+"""Tests for ecs_tagger.preprocess.preprocessor: empty texts, batches, frozen results, the corpus."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import re
+
+import pytest
+
+from ecs_tagger.preprocess import Preprocessor
+from preprocess_support import _check_sentences, _descriptions, needs_corpus
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t", "[e-post]"])
+def test_empty_text(pre: Preprocessor, text: str) -> None:
+    result = pre.process(text)
+    assert result.language == "empty"
+    assert result.language_confidence == 0.0
+    assert result.lemmas == () and result.sentences == ()
+    assert result.original == text
+    assert result.truncated is False
+
+
+def test_process_many_matches_process_and_keeps_order(pre: Preprocessor) -> None:
+    texts = [
+        "Projekten utvecklades av företagen.",
+        "The companies were developing new technologies.",
+        "",
+        "Virksomhederne har brug for mere viden om bæredygtig energi.",
+        "Livsmedelsförsörjningen i länet ska tryggas.",
+    ]
+    batch = pre.process_many(texts, batch_size=2)
+    assert [r.original for r in batch] == texts
+    assert [r.language for r in batch] == ["sv", "en", "empty", "da", "sv"]
+    assert batch == [pre.process(text) for text in texts]
+
+
+def test_results_are_frozen_and_deterministic(pre: Preprocessor) -> None:
+    text = "Projektet stärker konkurrenskraften. Företagen utvecklar e-hälsa och int-ressen."
+    first = pre.process(text)
+    second = Preprocessor().process(text)
+    assert first == second
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.clean = ""  # type: ignore[misc]
+
+
+@needs_corpus
+def test_corpus_descriptions_are_cleaned_consistently(pre: Preprocessor) -> None:
+    texts = _descriptions()
+    sample = random.Random(7).sample(texts, 60)
+    # include the texts with the artefacts this module exists for
+    sample += [t for t in texts if "¿" in t][:10] + [t for t in texts if "[e-post]" in t][:3]
+    for result in pre.process_many(sample):
+        assert "¿" not in result.clean
+        assert "[e-post]" not in result.clean and "[telefon]" not in result.clean
+        assert not re.search(r"\s{2,}", result.clean.replace("\n\n", "\n"))
+        assert all(lemma == lemma.lower() and len(lemma) >= 2 for lemma in result.lemmas)
+        assert result.language in ("sv", "en", "no", "da", "other", "empty")
+        _check_sentences(result)
+        if result.clean:
+            assert result.sentences and result.lemmas
