@@ -20,6 +20,8 @@ example: $(STAMP)
 	$(BIN)/ecs-tagger tag examples/registry.csv -o out/registry_tagged.csv \
 		--text-col titel --text-col beskrivning --id-col projekt_id --overwrite --evidence
 	@echo "wrote out/registry_tagged.csv"
+	@echo "To run ecs-tagger yourself, activate the environment: source $(BIN)/activate"
+	@echo "(or call it by its path: $(BIN)/ecs-tagger --help)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

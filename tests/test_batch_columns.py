@@ -29,3 +29,15 @@ def test_join_text_columns() -> None:
         b"\xff",
     ]
     assert join_text_columns(frame, ["a"]).tolist()[3] == 5
+
+
+def test_chunk_text_hash_is_taken_after_nfc() -> None:
+    """A file re-saved with decomposed letters reuses the part files of the composed one."""
+    import unicodedata
+
+    from ecs_tagger.batch.columns import text_hash
+
+    texts = ["Vård på distans", None, 12]
+    decomposed = [unicodedata.normalize("NFD", texts[0]), None, 12]
+    assert text_hash(pd.Series(decomposed)) == text_hash(pd.Series(texts))
+    assert text_hash(pd.Series(["Vård"])) != text_hash(pd.Series(["Vard"]))

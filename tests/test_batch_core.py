@@ -16,6 +16,7 @@ import pytest
 
 from batch_support import CODES, DANISH, ENGLISH, FOOD, HEALTH, MIXED, NORWEGIAN, RESULT_COLUMNS
 from ecs_tagger.batch import tag_file
+from ecs_tagger.statuses import primary_status
 from ecs_tagger.tables import read_table
 from ecs_tagger.tagger import Tagger
 
@@ -206,6 +207,83 @@ def test_cells_that_are_not_text(tagger: Tagger, tmp_path: Path) -> None:
     assert [p["id"] for p in summary.problem_rows] == ["2", "3", "4", "5"]
 
 
+WORDLESS_CELLS = [  # (cell, status): the issue's examples, then variants of our own
+    ("\x00\x00", "empty"),
+    ("-", "empty"),
+    ("...", "empty"),
+    ("123 456", "not_text"),
+    ("https://www.example.se/projekt/12", "not_text"),
+    ("\u200b", "empty"),
+    ("\u00ad", "empty"),
+    ("\ufeff", "empty"),
+    ("N/A", "empty"),
+    ("#N/A", "empty"),
+    ("NULL", "empty"),
+    ("None", "empty"),
+    ("nan", "empty"),
+    ("Ej aktuellt", "empty"),
+    ("(saknas)", "empty"),
+    ("info@region.se", "not_text"),
+    ("#VALUE!", "not_text"),
+]
+
+
+def test_cells_without_words_are_kept_and_not_tagged(tagger: Tagger, tmp_path: Path) -> None:
+    cells = [("", cell) for cell, _ in WORDLESS_CELLS]
+    cells += [("N/A", "-"), ("Mat", ""), ("Energi", "N/A"), ("", FOOD)]
+    lines = ["titel,beskrivning", *(f"{title},{text}" for title, text in cells)]
+    source = tmp_path / "in.csv"
+    source.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    target = tmp_path / "out.csv"
+    summary = tag_file(
+        tagger, source, target, ["titel", "beskrivning"], progress=False, chunk_rows=4
+    )
+    written = target.read_bytes().decode("utf-8").split("\n")
+    assert len(written) == len(lines) + 1 and written[-1] == ""
+    for line, out_line in zip(lines[1:], written[1:], strict=False):
+        assert out_line.startswith(line + ","), (line, out_line)  # the user's cells, verbatim
+    out = read_table(target)
+    expected = [status for _, status in WORDLESS_CELLS] + ["empty", "ok", "ok", "ok"]
+    assert [primary_status(s) for s in out["tag_status"]] == expected
+    for position, status in enumerate(expected):
+        message = out["tag_status"][position]
+        assert "language" not in message
+        if status != "ok":
+            assert message.startswith(f"{status}: no words, only "), message
+            assert blank(out["areas"][position]) and all(
+                blank(out[f"score_{code}"][position]) for code in CODES
+            )
+    assert out["tag_status"][8] == "empty: no words, only a missing-value marker ('N/A')"
+    assert summary.statuses == {"empty": 14, "not_text": 4, "ok": 3}
+    assert summary.untagged_rows == 18
+
+
+def test_short_titles_take_the_registry_language(tagger: Tagger, tmp_path: Path) -> None:
+    # One row a chunk: the language of the whole registry decides, not the chunk's.
+    swedish = ["Mat", "Energi", "Hållbar energi", FOOD, HEALTH, NORWEGIAN]
+    source = tmp_path / "sv.csv"
+    pd.DataFrame({"text": swedish}).to_csv(source, index=False)
+    summary = tag_file(
+        tagger, source, tmp_path / "sv-out.csv", "text", progress=False, chunk_rows=1
+    )
+    out = read_table(tmp_path / "sv-out.csv")
+    assert [primary_status(s) for s in out["tag_status"]] == ["ok"] * 5 + ["untrained_language"]
+    assert out["tag_status"][5].startswith("untrained_language: language 'no' detected")
+    assert summary.language == "sv" and summary.statuses == {"ok": 5, "untrained_language": 1}
+    # our variant: a Norwegian registry; its one-word title is taken to be Norwegian too
+    other = NORWEGIAN.replace("Prosjektet skal", "Vi vil").replace("eldre", "barn")
+    source = tmp_path / "no.csv"
+    pd.DataFrame({"text": ["Mat", NORWEGIAN, other, FOOD]}).to_csv(source, index=False)
+    summary = tag_file(
+        tagger, source, tmp_path / "no-out.csv", "text", progress=False, chunk_rows=1
+    )
+    out = read_table(tmp_path / "no-out.csv")
+    assert out["tag_status"][0].startswith(
+        "untrained_language: language 'no' assumed (the text is too short to tell"
+    )
+    assert summary.language == "no" and out["tag_status"][3] == "ok"
+
+
 def test_long_cell_is_truncated_in_bounded_time(tagger: Tagger, tmp_path: Path) -> None:
     source = tmp_path / "pdf.csv"
     # A whole PDF pasted into a cell: 330,000 characters, mostly the layout's white space (a
@@ -286,3 +364,109 @@ def test_unchanged_rows_are_not_embedded_again(
     frame.to_csv(source, index=False)
     tag_file(tagger, source, tmp_path / "first.csv", "beskrivning", progress=False, overwrite=True)
     assert len(encoded) == 1 and "Changed" in encoded[0]
+
+
+# -- input faults: encodings, mojibake, spreadsheets ---------------------------------------------
+def test_mixed_encodings_keep_every_correct_row(tagger: Tagger, tmp_path: Path) -> None:
+    """A UTF-8 export with one line pasted from a cp1252 source: the UTF-8 rows come out
+    byte-identical, the cp1252 row is read right, and the summary names its line and row."""
+    source = tmp_path / "export.csv"
+    rows = [f"1,{FOOD}", f"3,{HEALTH}"]
+    source.write_bytes(
+        b"id,text\n"
+        + (rows[0] + "\n").encode()
+        + f"2,{FOOD}\n".encode("cp1252")
+        + (rows[1] + "\n").encode()
+    )
+    target = tmp_path / "out.csv"
+    summary = tag_file(tagger, source, target, "text", progress=False)
+    lines = target.read_bytes().split(b"\n")
+    assert len(lines) == 5 and lines[4] == b""  # header, three rows
+    assert lines[1].startswith(rows[0].encode() + b",")
+    assert lines[2].startswith(f"2,{FOOD},".encode())
+    assert lines[3].startswith(rows[1].encode() + b",")
+    assert summary.statuses == {"ok": 3}
+    assert summary.encoding == "utf-8 (lines that are not UTF-8: cp1252)"
+    assert any("except line 3 (row 2)" in w for w in summary.warnings)
+    out = read_table(target)
+    assert out["areas"][0] == out["areas"][1]  # the pasted row is tagged like its UTF-8 twin
+
+
+def test_mojibake_is_repaired_for_tagging_and_the_cell_kept(tagger: Tagger, tmp_path: Path) -> None:
+    """'fÃ¶rÃ¤dling' is tagged as 'förädling'; the user's cell is written back unchanged."""
+    broken = FOOD.encode("utf-8").decode("cp1252")
+    quoted = f"{HEALTH} – vårdens ’e-hälsa’"
+    dashed = quoted.encode().decode("cp1252")  # â€“ and â€™: three-byte sequences
+    source = tmp_path / "in.jsonl"
+    records = [{"text": FOOD}, {"text": broken}, {"text": quoted}, {"text": dashed}]
+    source.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    target = tmp_path / "out.jsonl"
+    tag_file(tagger, source, target, "text", progress=False)
+    out = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert [r["text"] for r in out] == [r["text"] for r in records]  # cells unchanged
+    assert "frÃ¥n" in out[1]["text"] and "â€“" in out[3]["text"]
+    for clean, repaired in ((out[0], out[1]), (out[2], out[3])):
+        assert repaired["areas"] == clean["areas"]
+        assert repaired["score_food"] == pytest.approx(clean["score_food"], abs=1e-6)
+
+
+def test_xlsx_output_writes_text_never_formulas(tagger: Tagger, tmp_path: Path) -> None:
+    import openpyxl
+
+    source = tmp_path / "in.csv"
+    cells = ['=HYPERLINK("http://evil.example","klicka")', "+46 70 123 45 67", "-5", "@x"]
+    pd.DataFrame({"kontakt": cells, "text": [FOOD, HEALTH, FOOD, "#N/A"]}).to_csv(
+        source, index=False
+    )
+    target = tmp_path / "out.xlsx"
+    tag_file(tagger, source, target, "text", progress=False)
+    sheet = openpyxl.load_workbook(target).active
+    assert [(r[0].value, r[0].data_type) for r in sheet.iter_rows(min_row=2)] == [
+        (c, "s") for c in cells
+    ]
+    assert (sheet["B5"].value, sheet["B5"].data_type) == ("#N/A", "s")
+
+
+def test_csv_formulas_are_escaped_only_when_asked(tagger: Tagger, tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(f'kontakt,text\n"=1+1",{FOOD}\n+46 70,{HEALTH}\n', encoding="utf-8")
+    kept, escaped = tmp_path / "kept.csv", tmp_path / "escaped.csv"
+    tag_file(tagger, source, kept, "text", progress=False)
+    tag_file(tagger, source, escaped, "text", progress=False, escape_formulas=True)
+    assert read_table(kept)["kontakt"].tolist() == ["=1+1", "+46 70"]
+    assert read_table(escaped)["kontakt"].tolist() == ["'=1+1", "'+46 70"]
+    assert read_table(escaped)["text"].tolist() == [FOOD, HEALTH]
+
+
+def test_excel_ids_dates_and_number_formats(tagger: Tagger, tmp_path: Path) -> None:
+    """An id shown as 0180 stays 0180, a date has no midnight time, and .xlsx output keeps the
+    number formats."""
+    import datetime as dt
+
+    import openpyxl
+
+    source = tmp_path / "in.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["id", "beslut", "belopp", "text"])
+    sheet.append([180, dt.datetime(2023, 5, 1), 250000, FOOD])
+    sheet.append([42, dt.datetime(2024, 2, 29), 12.5, HEALTH])
+    for row in (2, 3):
+        sheet[f"A{row}"].number_format = "0000"
+        sheet[f"B{row}"].number_format = "yyyy-mm-dd"
+        sheet[f"C{row}"].number_format = "#,##0 kr"
+    workbook.save(source)
+    csv_out, xlsx_out = tmp_path / "out.csv", tmp_path / "out.xlsx"
+    tag_file(tagger, source, csv_out, "text", id_col="id", progress=False)
+    lines = csv_out.read_text(encoding="utf-8").splitlines()
+    assert lines[1].startswith(f"0180,2023-05-01,250000,{FOOD},")
+    assert lines[2].startswith(f"0042,2024-02-29,12.5,{HEALTH},")
+    tag_file(tagger, source, xlsx_out, "text", id_col="id", progress=False)
+    out = openpyxl.load_workbook(xlsx_out).active
+    assert [(c.value, c.number_format) for c in out[2]][:3] == [
+        (180, "0000"),
+        (dt.datetime(2023, 5, 1), "yyyy-mm-dd"),
+        (250000, "#,##0 kr"),
+    ]

@@ -61,7 +61,9 @@ def test_killed_run_resumes_to_identical_output(
     assert 1 <= done < 8
     assert not target.exists()
 
-    with pytest.raises(InputError, match=r"pass resume=True \(--resume\).*overwrite=True"):
+    with pytest.raises(
+        InputError, match=r"use --resume to continue it, or --overwrite to start over"
+    ):
         tag_file(tagger, source, target, ["text"], id_col="id", chunk_rows=2, progress=False)
     resumed = tag_file(
         tagger, source, target, ["text"], id_col="id", chunk_rows=2, progress=False, resume=True

@@ -1,13 +1,16 @@
-"""Bad input gives a clear error naming the file, row and column, before any tagging."""
+"""Bad input gives a clear error naming the file, row and column, before any tagging; repeated
+ids are tagged and marked (or refused with --unique-ids)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
+from batch_support import ENGLISH, FOOD, HEALTH, NORWEGIAN
 from ecs_tagger.batch import tag_file
 from ecs_tagger.errors import InputError
 from ecs_tagger.tagger import Tagger
@@ -30,12 +33,13 @@ def _csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
         ("missing_id_column", r"there is no id column 'nr'"),
         (
             "duplicate_ids",
-            r"the id column 'id' repeats 2 id\(s\): '7' in rows 1, 3; '9' in rows 2, 4",
+            r"in\.csv: the id column 'id' repeats 2 ids: '7' in rows 1, 3; '9' in rows 2, 4\. "
+            r"Ids must be unique with --unique-ids",
         ),
         ("output_columns_clash", r"already has column\(s\) 'areas', 'tag_status'.*rename"),
         ("unknown_extension", r"out\.docx: cannot read or write files ending in '\.docx'"),
         ("output_is_input", r"the output would replace the input file"),
-        ("output_exists", r"the output file exists; pass overwrite=True"),
+        ("output_exists", r"the output file exists; use --overwrite"),
         ("not_utf8", r"line 2 holds a byte \(0x81\) that is not UTF-8.*encoding="),
         ("too_many_cells", r"line 3 \(row 2\) has 3 cells but the header has 2 columns"),
         ("wrong_sheet", r"no sheet named 'Blad1'; the sheets are: 'Sheet1'"),
@@ -57,7 +61,7 @@ def test_bad_input_gives_a_clear_error(
         options["id_col"] = "nr"
     elif case == "duplicate_ids":
         _csv(source, "id,text\n7,a\n9,b\n7,c\n9,d\n8,e\n")
-        options["id_col"] = "id"
+        options.update(id_col="id", unique_ids=True)
     elif case == "output_columns_clash":
         _csv(source, "id,text,areas,tag_status\n1,a,food,ok\n")
     elif case == "unknown_extension":
@@ -85,3 +89,162 @@ def test_bad_input_gives_a_clear_error(
         tag_file(tagger, source, target, text_cols, progress=False, **options)
     if case != "output_exists":
         assert not target.exists() or target == source
+
+
+# -- repeated ids: every row tagged, the repeated ones marked -----------------------------------
+def test_repeated_ids_are_tagged_and_marked(tagger: Tagger, tmp_path: Path) -> None:
+    source = _csv(
+        tmp_path / "in.csv",
+        f"id,text\n7,{FOOD}\n9,{HEALTH}\n7,{HEALTH}\n9,\n8,{FOOD}\n",
+    )
+    target = tmp_path / "out.csv"
+    summary = tag_file(
+        tagger,
+        source,
+        target,
+        "text",
+        id_col="id",
+        progress=False,
+        chunk_rows=2,
+        summary_path=tmp_path / "summary.json",
+    )
+    out = pd.read_csv(target, dtype=str, keep_default_na=False)
+    assert out["id"].tolist() == ["7", "9", "7", "9", "8"]  # every row, in order
+    assert out["tag_status"].tolist() == [
+        "ok; duplicate_id: also in row 3",
+        "ok; duplicate_id: also in row 4",
+        "ok; duplicate_id: also in row 1",
+        "empty: no text; duplicate_id: also in row 2",  # kept together with the other status
+        "ok",
+    ]
+    assert out["areas"][0] != ""  # tagged like any other row
+    assert summary.statuses == {"empty": 1, "ok": 4}
+    listed = [{"id": "7", "rows": [1, 3]}, {"id": "9", "rows": [2, 4]}]
+    assert summary.duplicate_ids == listed
+    assert (summary.duplicate_id_count, summary.duplicate_id_rows) == (2, 4)
+    warning = (
+        "the id column 'id' repeats 2 ids: '7' in rows 1, 3; '9' in rows 2, 4; every row was "
+        "tagged, and the 4 rows are marked duplicate_id in tag_status"
+    )
+    assert any(w.startswith(warning) for w in summary.warnings)
+    assert warning in summary.describe()
+    written = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert written["duplicate_ids"] == listed and written["duplicate_id_rows"] == 4
+
+
+def test_an_id_on_many_rows_of_a_sheet(tagger: Tagger, tmp_path: Path) -> None:
+    # Our variant: one row per beneficiary, numeric ids in Excel, repeats across chunks.
+    source = tmp_path / "in.xlsx"
+    ids = [101, 102, 101, 103, 101, 102, 101, 101, 101, 101]
+    texts = [FOOD, ENGLISH, "N/A", FOOD, FOOD, FOOD, FOOD, FOOD, FOOD, FOOD]
+    pd.DataFrame({"diarienr": ids, "text": texts}).to_excel(source, index=False)
+    target = tmp_path / "out.xlsx"
+    summary = tag_file(
+        tagger, source, target, "text", id_col="diarienr", progress=False, chunk_rows=3
+    )
+    out = pd.read_excel(target)
+    assert out["diarienr"].tolist() == ids
+    statuses = out["tag_status"].tolist()
+    assert statuses[0] == "ok; duplicate_id: also in rows 3, 5, 7, 8, 9 and 1 more"
+    assert statuses[2].startswith("empty: no words, only a missing-value marker ('N/A'); ")
+    assert statuses[2].endswith("duplicate_id: also in rows 1, 5, 7, 8, 9 and 1 more")
+    assert statuses[1] == "ok; duplicate_id: also in row 6" and statuses[3] == "ok"
+    assert summary.duplicate_ids == [
+        {"id": "101", "rows": [1, 3, 5, 7, 8, 9, 10]},
+        {"id": "102", "rows": [2, 6]},
+    ]
+    assert summary.duplicate_id_rows == 9
+
+
+def test_the_cli_lists_repeated_ids_and_refuses_them_with_unique_ids(
+    batch_model: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from ecs_tagger.cli import app
+
+    source = _csv(tmp_path / "in.csv", "nr,text\nA1,Mat i skolan\nA2,Energi\nA1,Vård\n")
+    command = ["tag", str(source), "-o", str(tmp_path / "out.csv"), "--text-col", "text"]
+    command += ["--id-col", "nr", "--model", str(batch_model)]
+    refused = CliRunner().invoke(app, [*command, "--unique-ids"])
+    assert refused.exit_code == 2
+    assert "the id column 'nr' repeats 1 id: 'A1' in rows 1, 3." in refused.output
+    assert "Traceback" not in refused.output and not (tmp_path / "out.csv").exists()
+    tagged = CliRunner().invoke(app, command)
+    assert tagged.exit_code == 0, tagged.output
+    assert "repeats 1 id: 'A1' in rows 1, 3; every row was tagged" in tagged.output
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str)
+    assert out["tag_status"].tolist() == [
+        "ok; duplicate_id: also in row 3",
+        "ok",
+        "ok; duplicate_id: also in row 1",
+    ]
+
+
+# -- column names after Unicode NFC --------------------------------------------------------------
+def test_a_decomposed_column_name_is_found_by_the_name_typed(
+    tagger: Tagger, tmp_path: Path
+) -> None:
+    """The issue's case: macOS wrote the header decomposed (NFD); the user typed it composed."""
+    import unicodedata
+
+    header = unicodedata.normalize("NFD", "Beskrivning på svenska;Ärendenr")
+    source = tmp_path / "mac.csv"
+    source.write_bytes(f"{header}\n{FOOD};Å-1\n{HEALTH};Å-2\n".encode())
+    target = tmp_path / "out.csv"
+    summary = tag_file(
+        tagger, source, target, "Beskrivning på svenska", id_col="Ärendenr", progress=False
+    )
+    assert summary.statuses == {"ok": 2}
+    lines = target.read_bytes().split(b"\n")
+    assert lines[0].startswith(header.encode() + b";")  # the user's header is written back as is
+    assert lines[1].startswith(f"{FOOD};Å-1;".encode())
+
+
+def test_look_alike_column_names_are_found_or_told_apart(tagger: Tagger, tmp_path: Path) -> None:
+    """Variant: a header with a zero-width space and a no-break space; two look-alike names."""
+    source = tmp_path / "odd.csv"
+    source.write_text(f"id\u200b,Kort\u00a0text\n1,{FOOD}\n", encoding="utf-8")
+    summary = tag_file(
+        tagger, source, tmp_path / "out.csv", "Kort text", id_col="id", progress=False
+    )
+    assert summary.statuses == {"ok": 1}
+
+    twins = tmp_path / "twins.csv"
+    twins.write_text(f"Text,Text\u00a0\n{FOOD},{HEALTH}\n", encoding="utf-8")
+    with pytest.raises(
+        InputError,
+        match=r"twins\.csv: 2 columns look like the text column 'Text ': 'Text', 'Text\\u00a0'; "
+        r"rename one of them",
+    ):
+        tag_file(tagger, twins, tmp_path / "twins-out.csv", "Text ", progress=False)
+
+
+def test_the_hint_for_a_missing_column_never_looks_like_the_name_typed(
+    tagger: Tagger, tmp_path: Path
+) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(f"id,Beskrivning\n1,{FOOD}\n", encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        tag_file(tagger, source, tmp_path / "out.csv", "Beskrivnig", progress=False)
+    assert str(raised.value).endswith("Did you mean 'Beskrivning'?")
+    with pytest.raises(InputError) as raised:
+        tag_file(tagger, source, tmp_path / "out.csv", "Sammanfattning", progress=False)
+    assert "Did you mean" not in str(raised.value)
+
+
+def test_the_registry_language_comes_from_rows_all_over_it() -> None:
+    from ecs_tagger.batch.source import LanguageSample
+
+    sample = LanguageSample(size=10)
+    for row in range(10_000):  # the first 3,000 rows Norwegian, the 7,000 after them Swedish
+        sample.add(row, NORWEGIAN if row < 3000 else FOOD)
+        sample.add(row, None)  # cells that are not text are passed over
+    rows = [row for row, _ in sample.kept]
+    assert 10 <= len(rows) <= 20 and max(rows) >= 9000 and rows == sorted(rows)
+    assert sample.counts().most_common(1)[0][0] == "sv"
+    assert 0 < sample.counts()["no"] < sample.counts()["sv"]
+    short = LanguageSample()
+    for row, title in enumerate(["Mat", "Energi", "Hållbar energi"]):
+        short.add(row, title)  # too short to tell: not counted
+    assert not short.counts()

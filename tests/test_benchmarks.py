@@ -1,4 +1,4 @@
-"""Smoke test of the benchmark suite: `python -m benchmarks --smoke` on ~40 texts.
+"""Smoke test of the benchmark suite: `python -m benchmarks --smoke` on 25 labelled texts.
 
 Checks that the command runs end to end and writes RESULTS.md and results.json with the expected
 rows; it asserts nothing about timings. Annif and ONNX Runtime are only used when their venvs

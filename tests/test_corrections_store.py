@@ -150,3 +150,11 @@ def test_frame_lists_the_latest_reviews(tmp_path: Path) -> None:
     store.record("A", text=TEXT, old_areas=["food"], new_areas=["energy", "food"], reviewer="Anna")
     frame = store.frame()
     assert frame.loc[0, "new_areas"] == "food;energy" and frame.loc[0, "old_areas"] == "food"
+
+
+def test_text_hash_is_blind_to_the_normalisation_form() -> None:
+    import unicodedata
+
+    text = "Förädling av mjölk på Åland"
+    assert text_hash(unicodedata.normalize("NFD", text)) == text_hash(text)
+    assert text_hash("Förädling") != text_hash("Foradling")

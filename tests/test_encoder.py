@@ -91,3 +91,17 @@ def test_cache_ignores_vectors_of_another_dimension(tmp_path: Path) -> None:
     cache.put_many({key: np.ones(4, dtype=np.float32)})
     assert list(cache.get_many([key])) == [key] and len(cache) == 1
     assert cache.path.parent == tmp_path and ":" not in cache.path.name
+
+
+def test_decomposed_text_is_embedded_as_the_composed_text(embedder: Embedder) -> None:
+    """NFD (macOS) text: the same cache key and the same vector as the NFC text, either first."""
+    import unicodedata
+
+    composed = "Mjölkföretagen på Åland förädlar råvaror i Västerås."
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert text_key("passage", decomposed) == text_key("passage", composed)
+    first = embedder.embed_documents([decomposed])  # not cached yet: encoded as composed
+    uncached = Embedder(
+        embedder.settings, use_cache=False, cache_directory=embedder.cache_directory
+    )
+    np.testing.assert_allclose(first, uncached.embed_documents([composed]), atol=1e-6)

@@ -46,3 +46,13 @@ def test_funding_is_read_from_numbers_and_text() -> None:
     funding = index.rows.set_index("id").loc[frame["id"], "funding"].tolist()
     assert funding[:2] == [1_200_000.0, 350_000.5]
     assert np.isnan(funding[2]) and np.isnan(funding[3])
+
+
+def test_text_hash_is_taken_after_nfc() -> None:
+    import unicodedata
+
+    from ecs_tagger.index import text_hash
+
+    text = "Vård på distans i Västerås"
+    assert text_hash(unicodedata.normalize("NFD", text)) == text_hash(text)
+    assert text_hash(text) != text_hash(text + ".")

@@ -11,7 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from ecs_tagger.language import LANGUAGES, MIN_WORDS, LanguageGuess, detect_language
+from ecs_tagger.language import (
+    LANGUAGES,
+    MIN_RELIABLE_WORDS,
+    MIN_WORDS,
+    LanguageGuess,
+    count_words,
+    detect_language,
+    dominant_language,
+    is_reliable,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("ECS_TAGGER_CORPUS", REPO.parent / "shared" / "corpus"))
@@ -159,9 +168,52 @@ def test_markup_and_urls_do_not_decide() -> None:
     assert detect_language(text).code == "sv"
 
 
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Mat", 1),
+        ("Energi", 1),
+        ("Hållbar energi", 2),
+        ("Mat i skolan", 3),
+        ("Energi 2030 - https://www.example.se/energi [e-post]", 1),
+        ("Lokal mat i skolan", 4),
+        ("e-hälsa för äldre i Norrland", 5),
+    ],
+)
+def test_short_texts_are_not_reliable(text: str, words: int) -> None:
+    assert count_words(text) == words
+    assert is_reliable(text) == (words >= MIN_RELIABLE_WORDS) == (words >= 4)
+
+
+def test_dominant_language_counts_the_four_languages() -> None:
+    assert dominant_language({"sv": 3, "no": 5, "other": 9}) == "no"
+    assert dominant_language({"en": 2, "sv": 2}) == "sv"  # ties go to Swedish first
+    assert dominant_language({"other": 9, "empty": 2}) == "sv"
+    assert dominant_language({}) == "sv"
+    assert dominant_language({}, default="en") == "en"
+
+
 # --------------------------------------------------------------------------------------------
 # Corpus-based
 # --------------------------------------------------------------------------------------------
+
+
+@needs_projektbanken
+def test_corpus_texts_of_four_words_are_reliable_and_of_one_word_not() -> None:
+    # Why MIN_RELIABLE_WORDS is 4: the openings of Swedish descriptions, cut to n words.
+    texts = [
+        str(record["description"])
+        for record in _projektbanken()
+        if record.get("description") and "Interreg" not in str(record.get("programme"))
+    ]
+    sample = random.Random(1).sample(texts, 300)
+
+    def swedish_rate(words: int) -> float:
+        codes = [detect_language(" ".join(t.split()[:words])).code for t in sample]
+        return codes.count("sv") / len(codes)
+
+    assert swedish_rate(1) < 0.9
+    assert swedish_rate(MIN_RELIABLE_WORDS) >= 0.98
 
 
 def _projektbanken() -> list[dict[str, object]]:

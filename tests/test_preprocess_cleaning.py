@@ -124,3 +124,80 @@ def test_corpus_hyphen_artefacts_are_repaired(pre: Preprocessor) -> None:
             checked += 1
     if checked == 0:
         pytest.skip("none of the known hyphenation artefacts occur in this corpus copy")
+
+
+@pytest.mark.parametrize(
+    ("broken", "repaired"),
+    [
+        ("Regionen saknar sjuk-\nsköterskor i hemtjänsten.", "sjuksköterskor"),  # issue 12
+        ("Stödet riktar sig till livsmedels-\nföretag i länet.", "livsmedelsföretag"),
+        ("Stödet riktar sig till livsmedels-\r\nföretag i länet.", "livsmedelsföretag"),
+        ("Stödet riktar sig till livsmedels- \r\n  företag i länet.", "livsmedelsföretag"),
+        ("Behovet av kompetens-\rutveckling växer.", "kompetensutveckling"),
+    ],
+)
+def test_hyphen_at_the_end_of_a_line_is_joined(
+    pre: Preprocessor, broken: str, repaired: str
+) -> None:
+    clean = pre.clean(broken)
+    assert repaired in clean
+    assert "-" not in clean and "\n" not in clean
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Stöd till livsmedels- och energiföretag i länet.", "livsmedels- och energiföretag"),
+        ("Stöd till livsmedels-\noch energiföretag i länet.", "livsmedels-\noch energiföretag"),
+        ("Många IT-\nföretag växer i länet.", "IT-företag"),
+        ("Programmet gäller åren 2014-\n2020 i länet.", "2014-2020"),
+    ],
+)
+def test_hyphen_at_the_end_of_a_line_keeps_genuine_hyphens(
+    pre: Preprocessor, text: str, kept: str
+) -> None:
+    assert kept in pre.clean(text)
+
+
+# -- mojibake (repaired for tagging only) and Unicode normalisation ------------------------------
+@pytest.mark.parametrize(
+    ("broken", "repaired"),
+    [
+        # the issue's case: UTF-8 read as Windows-1252 once
+        ("Stöd till fÃ¶rÃ¤dling av mjÃ¶lk", "Stöd till förädling av mjölk"),
+        # three-byte sequences (dashes, quotes) that the old pair repair left as they were
+        ("Energi â€“ och â€œsmarta nÃ¤tâ€\x9d i Ã–rebro", "Energi – och “smarta nät” i Örebro"),
+        # read as Latin-1 (C1 control characters) instead of cp1252
+        ("V\u00c3\u00a5rd p\u00c3\u00a5 distans \u00e2\u0080\u0093 nu", "Vård på distans – nu"),
+        # a byte lost on the way: ftfy leaves it half-fixed, the pair repair finishes the job
+        ("ge ¶kad fÃ¶rstÃ¥else", "ge ökad förståelse"),
+    ],
+)
+def test_mojibake_is_repaired(pre: Preprocessor, broken: str, repaired: str) -> None:
+    assert pre.clean(broken) == repaired
+
+
+def test_correct_text_is_not_changed_by_the_mojibake_repair() -> None:
+    """Letters of the Latin-1 range next to quotes, dashes and no-break spaces stay as written."""
+    from ecs_tagger.preprocess.cleaning import repair_mojibake
+
+    for text in (
+        "MALMÖ”",
+        "på\u00a0Åland",
+        "Ärende § 5 – “Öppet” hus för 5 €",
+        "Straße und Größe",
+        "Ødegaard, Æsir, Ñandú, façade",
+    ):
+        assert repair_mojibake(text) == text
+
+
+def test_decomposed_text_gives_the_composed_text_and_lemmas(pre: Preprocessor) -> None:
+    """NFD (macOS) and NFC text clean to the same text, sentences and lemmas."""
+    import unicodedata
+
+    text = "Mjölkföretagen på Åland förädlar råvaror. Äldre får stöd."
+    decomposed = pre.process(unicodedata.normalize("NFD", text))
+    composed = pre.process(text)
+    assert decomposed.clean == composed.clean == text
+    assert decomposed.lemmas == composed.lemmas
+    assert [s.text for s in decomposed.sentences] == [s.text for s in composed.sentences]

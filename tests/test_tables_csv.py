@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ecs_tagger.errors import InputError
-from ecs_tagger.tables import detect_format, read_table, sniff_separator
+from ecs_tagger.tables import TableWriter, detect_format, read_table, sniff_separator
 from tables_support import SWEDISH, write_csv_copy
 
 
@@ -88,3 +89,30 @@ def test_huge_cell_is_read(tmp_path: Path) -> None:
     source = tmp_path / "big.csv"
     source.write_text('id,text\n1,"' + "ord " * 100_000 + '"\n', encoding="utf-8")
     assert len(read_table(source)["text"][0]) == 400_000
+
+
+# -- would-be formulas --------------------------------------------------------------------------
+def test_csv_cells_are_kept_as_they_are_unless_formulas_are_escaped(tmp_path: Path) -> None:
+    """The issue's = + - @ cells; off by default, with an apostrophe in front when asked (OWASP)."""
+    cells = ['=HYPERLINK("http://x","y")', "+46 70 123", "-5", "@x", "\tflik", "\rcr", "a=b", ""]
+    frame = pd.DataFrame({"=rubrik": cells, "n": [-1.5, 2, None, 3, 4, 5, 6, 7]})
+    plain = tmp_path / "plain.csv"
+    with TableWriter(plain) as writer:
+        writer.write(frame)
+    assert read_table(plain)["=rubrik"].tolist() == cells  # untouched by default
+    escaped = tmp_path / "escaped.csv"
+    with TableWriter(escaped, escape_formulas=True) as writer:
+        writer.write(frame)
+    again = read_table(escaped)
+    assert again.columns.tolist() == ["'=rubrik", "n"]  # the header is user text too
+    assert again["'=rubrik"].tolist() == [
+        '\'=HYPERLINK("http://x","y")',
+        "'+46 70 123",
+        "'-5",
+        "'@x",
+        "'\tflik",
+        "'\rcr",
+        "a=b",
+        "",
+    ]
+    assert again["n"].tolist() == ["-1.5", "2.0", "", "3.0", "4.0", "5.0", "6.0", "7.0"]

@@ -68,3 +68,134 @@ def test_excel_cell_limit_is_reported(tmp_path: Path) -> None:
     assert any("32767" in w and "row 1" in w for w in writer.warnings)
     assert any("control characters" in w for w in writer.warnings)
     assert len(read_table(target)["text"][0]) == 32767
+
+
+# -- text is text: never a formula ---------------------------------------------------------------
+FORMULA_LIKE = ['=HYPERLINK("http://evil.example","klicka")', "+46 70 123 45 67", "-5", "@x"]
+
+
+def test_user_text_is_written_as_text_cells_never_formulas(tmp_path: Path) -> None:
+    """The issue's case: text starting with = + - @ stays a text cell with its value unchanged."""
+    target = tmp_path / "out.xlsx"
+    frame = pd.DataFrame({"text": FORMULA_LIKE})
+    with TableWriter(target) as writer:
+        writer.write(frame)
+    sheet = openpyxl.load_workbook(target).active  # not data_only: a formula would show as one
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    assert [(c.value, c.data_type) for c in cells] == [(text, "s") for text in FORMULA_LIKE]
+    assert all(c.quotePrefix for c in cells)  # Excel keeps them text when a cell is edited
+    assert read_table(target)["text"].tolist() == FORMULA_LIKE
+
+
+def test_error_like_text_and_a_formula_header_stay_text(tmp_path: Path) -> None:
+    """Variant: '#N/A' and '#DIV/0!' as text, a header cell '=SUM(A1)', tab- and CR-led text."""
+    target = tmp_path / "out.xlsx"
+    values = ["#N/A", "#DIV/0!", "\tindraget", "vanlig text"]
+    with TableWriter(target, header=["=SUM(A1)"]) as writer:
+        writer.write(pd.DataFrame({"x": values}))
+    sheet = openpyxl.load_workbook(target).active
+    assert (sheet["A1"].value, sheet["A1"].data_type) == ("=SUM(A1)", "s")
+    assert [(r[0].value, r[0].data_type) for r in sheet.iter_rows(min_row=2)] == [
+        (v, "s") for v in values
+    ]
+
+
+# -- what Excel shows is what the user means ----------------------------------------------------
+def _formatted_workbook(path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["id", "postnr", "datum", "tid", "andel", "belopp", "text", "status"])
+    rows = [
+        [
+            180,
+            75236,
+            dt.datetime(2023, 5, 1),
+            dt.datetime(2023, 5, 1, 13, 45),
+            0.25,
+            1500.5,
+            "Mat",
+            "N/A",
+        ],
+        [7, 11122, dt.datetime(2024, 1, 9, 8, 30), dt.datetime(2024, 1, 9), 1, 20, "NULL", None],
+    ]
+    for row in rows:
+        sheet.append(row)
+    for row in (2, 3):
+        sheet[f"A{row}"].number_format = "0000"
+        sheet[f"B{row}"].number_format = "000 00"
+        sheet[f"C{row}"].number_format = "yyyy-mm-dd"
+        sheet[f"D{row}"].number_format = "yyyy-mm-dd hh:mm"
+        sheet[f"E{row}"].number_format = "0%"
+        sheet[f"F{row}"].number_format = '#,##0.00 "kr"'
+    sheet["H3"] = "#N/A"  # openpyxl stores this as an error cell, as Excel's =NA() shows
+    assert sheet["H3"].data_type == "e"
+    workbook.save(path)
+
+
+def test_ids_dates_and_texts_are_read_as_excel_shows_them(tmp_path: Path) -> None:
+    """The issue's case (0180 with format 0000; a date without a midnight time) and variants."""
+    source = tmp_path / "in.xlsx"
+    _formatted_workbook(source)
+    frame = read_table(source)
+    assert frame["id"].tolist() == ["0180", "0007"]
+    assert frame["postnr"].tolist() == ["752 36", "111 22"]
+    assert frame["datum"].tolist() == [dt.date(2023, 5, 1), dt.date(2024, 1, 9)]
+    assert frame["tid"].tolist() == [dt.datetime(2023, 5, 1, 13, 45), dt.datetime(2024, 1, 9)]
+    assert frame["andel"].tolist() == [0.25, 1]  # quantities keep their numbers
+    assert frame["text"].tolist() == ["Mat", "NULL"]  # null-like text is kept, not emptied
+    assert frame["status"].tolist() == ["N/A", "#N/A"]  # an error cell as Excel shows it
+    target = tmp_path / "out.csv"
+    fmt = detect_format(source)
+    with TableWriter(target, output_format(target, fmt), header=fmt.header) as writer:
+        writer.write(frame)
+    assert target.read_text(encoding="utf-8").splitlines()[1:] == [
+        "0180,752 36,2023-05-01,2023-05-01T13:45:00,0.25,1500.5,Mat,N/A",
+        "0007,111 22,2024-01-09,2024-01-09T00:00:00,1,20,NULL,#N/A",
+    ]
+
+
+def test_excel_output_of_excel_input_keeps_number_formats_and_values(tmp_path: Path) -> None:
+    from ecs_tagger.tables import read_excel_sheet
+
+    source = tmp_path / "in.xlsx"
+    _formatted_workbook(source)
+    full, frame = read_excel_sheet(source, detect_format(source))
+    frame = frame.assign(areas=["food", ""])
+    target = tmp_path / "out.xlsx"
+    with TableWriter(target, output_format(target, full), header=full.header) as writer:
+        writer.write(frame.iloc[:1])
+        writer.write(frame.iloc[1:])  # formats follow the rows across chunks
+    sheet = openpyxl.load_workbook(target).active
+    row = [(c.value, c.number_format) for c in sheet[2]]
+    assert row[:6] == [
+        (180, "0000"),
+        (75236, "000 00"),
+        (dt.datetime(2023, 5, 1), "yyyy-mm-dd"),
+        (dt.datetime(2023, 5, 1, 13, 45), "yyyy-mm-dd hh:mm"),
+        (0.25, "0%"),
+        (1500.5, '#,##0.00 "kr"'),
+    ]
+    # a date-time whose format hides its time keeps the time in Excel output
+    assert (sheet["C3"].value, sheet["C3"].number_format) == (
+        dt.datetime(2024, 1, 9, 8, 30),
+        "yyyy-mm-dd",
+    )
+    assert (sheet["H2"].value, sheet["H2"].data_type) == ("N/A", "s")
+    assert (sheet["H3"].value, sheet["H3"].data_type) == ("#N/A", "e")  # an error stays one
+    assert read_table(target)["id"].tolist() == ["0180", "0007"]
+
+
+def test_workbooks_written_outside_the_table_writer_keep_texts_as_text(tmp_path: Path) -> None:
+    """`keep_texts_as_text` for sheets written with pandas or openpyxl (pairs, review exports)."""
+    from ecs_tagger.tables.excel import keep_texts_as_text
+
+    target = tmp_path / "pairs.xlsx"
+    titles = ['=HYPERLINK("http://x","y")', "#N/A", "Vanlig titel", "-5"]
+    with pd.ExcelWriter(target, engine="openpyxl") as writer:
+        pd.DataFrame({"title": titles, "n": [1, 2, 3, 4]}).to_excel(writer, index=False)
+        keep_texts_as_text(writer.sheets["Sheet1"])
+    sheet = openpyxl.load_workbook(target).active
+    assert [(r[0].value, r[0].data_type) for r in sheet.iter_rows(min_row=2)] == [
+        (t, "s") for t in titles
+    ]
+    assert [r[1].data_type for r in sheet.iter_rows(min_row=2)] == ["n"] * 4

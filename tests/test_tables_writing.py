@@ -14,7 +14,7 @@ from ecs_tagger.tables import TableWriter
 def test_writer_is_atomic_and_refuses_to_overwrite(tmp_path: Path) -> None:
     target = tmp_path / "out.csv"
     target.write_text("keep me", encoding="utf-8")
-    with pytest.raises(InputError, match="exists; pass overwrite=True"):
+    with pytest.raises(InputError, match="exists; use --overwrite to replace it"):
         TableWriter(target)
     with pytest.raises(RuntimeError), TableWriter(target, overwrite=True) as writer:
         writer.write(pd.DataFrame({"a": ["1"]}))

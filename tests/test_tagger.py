@@ -50,6 +50,39 @@ def test_evidence_points_into_the_text(small_tagger: Tagger) -> None:
         assert all(term.weight > 0 for term in evidence.terms)
 
 
+def test_evidence_terms_are_words_of_the_text() -> None:
+    # Issue 12: a compound part that is not a word of the text (ring of "medicinering", spark of
+    # "solcellsparker") is never shown as an evidence term; the next heaviest terms are.
+    from types import SimpleNamespace
+
+    import scipy.sparse as sp
+
+    from ecs_tagger.evidence import top_terms
+    from ecs_tagger.preprocess import Preprocessor
+
+    document = Preprocessor().process(
+        "Medicinering i hemtjänsten och solcellsparker på taken, med teknik för vården."
+    )
+    assert document.words is not None
+    terms = ["ring", "solcellspark", "solcell", "teknik", "hemtjänst", "vård teknik", "spark"]
+    row = sp.csr_matrix(np.ones((1, len(terms))))
+    classifier = SimpleNamespace(lexical_coef_=np.array([[9.0, 1.0, 8.0, 2.0, 3.0, 5.0, 7.0]]))
+    shown = top_terms(classifier, terms, row, 0, limit=3, words=document.words)  # type: ignore[arg-type]
+    assert [t.term for t in shown] == ["vård teknik", "hemtjänst", "teknik"]
+    unfiltered = top_terms(classifier, terms, row, 0, limit=3)  # type: ignore[arg-type]
+    assert [t.term for t in unfiltered] == ["ring", "solcell", "spark"]
+
+
+def test_tagged_evidence_terms_are_word_lemmas(small_tagger: Tagger) -> None:
+    text = BIOGAS + " Medicinering och digitalisering av vården i solcellsparker."
+    result = small_tagger.tag(text, evidence=True)
+    words = small_tagger.preprocessor.process(text).words
+    assert words is not None
+    for evidence in result.evidence.values():
+        for term in evidence.terms:
+            assert all(w in words for w in term.term.split(" ")), term.term
+
+
 def test_tag_many_keeps_order_and_marks_untaggable_rows(small_tagger: Tagger) -> None:
     values = [BIOGAS, None, "", 42, float("nan"), NORWEGIAN, BIOGAS]
     results = small_tagger.tag_many(pd.Series(values))
@@ -64,6 +97,62 @@ def test_tag_many_keeps_order_and_marks_untaggable_rows(small_tagger: Tagger) ->
     assert "int" in results[3].message
     assert results[5].status == STATUS_UNTRAINED_LANGUAGE and results[5].language == "no"
     assert results[0].scores == results[6].scores
+
+
+WORDLESS = {  # the issue's cells without a word, and the status each gets
+    "\x00\x00": "empty",
+    "-": "empty",
+    "...": "empty",
+    "123 456": "not_text",
+    "https://www.example.se/projekt/12": "not_text",
+    "\u200b": "empty",
+    "\u00ad": "empty",
+    "\ufeff": "empty",
+    "N/A": "empty",
+    "#N/A": "empty",
+    "NULL": "empty",
+    "None": "empty",
+    "nan": "empty",
+    "Ej aktuellt": "empty",
+    "Uppgift saknas\n–": "empty",  # our variant: two joined columns, neither with a word
+}
+
+
+def test_cells_without_words_get_a_skip_status_and_no_scores(small_tagger: Tagger) -> None:
+    results = small_tagger.tag_many([*WORDLESS, BIOGAS])
+    assert [r.status for r in results] == [*WORDLESS.values(), "ok"]
+    for result in results[:-1]:
+        assert result.message.startswith("no words, only ") and not result.tagged
+        assert result.areas == () and result.language == ""
+        assert all(math.isnan(score) for score in result.scores.values())
+    assert small_tagger.tag("N/A").status_text == (
+        "empty: no words, only a missing-value marker ('N/A')"
+    )
+
+
+def test_short_titles_take_the_registry_language(small_tagger: Tagger) -> None:
+    # Alone, one- to three-word Swedish titles are guessed as other languages ("Mat", "Energi":
+    # 'other'); they take the language of the registry, or Swedish, and are ok.
+    for title in ["Mat", "Energi", "Hållbar energi", "Digital vård"]:
+        result = small_tagger.tag(title)
+        assert (result.status, result.language, result.message) == ("ok", "sv", ""), title
+    results = small_tagger.tag_many(["Mat", BIOGAS, "Energi", NORWEGIAN])
+    assert [(r.status, r.language) for r in results] == [
+        ("ok", "sv"),
+        ("ok", "sv"),
+        ("ok", "sv"),
+        ("untrained_language", "no"),  # real Norwegian text is still flagged
+    ]
+    assert results[3].message == (
+        "language 'no' detected, the model was trained on sv and en (tagged anyway)"
+    )
+    # our variant: in an English registry a short title is English; in a Norwegian one it is
+    # Norwegian, and flagged as such
+    english = small_tagger.tag_many(["Smart grids", "Mat"], short_text_language="en")
+    assert [(r.status, r.language) for r in english] == [("ok", "en"), ("ok", "en")]
+    norwegian = small_tagger.tag_many(["Grønn omstilling", NORWEGIAN, NORWEGIAN])
+    assert (norwegian[0].status, norwegian[0].language) == ("untrained_language", "no")
+    assert "language 'no' assumed (the text is too short to tell" in norwegian[0].message
 
 
 def test_save_load_round_trip_gives_identical_scores(small_tagger: Tagger, tmp_path: Path) -> None:

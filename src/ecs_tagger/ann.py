@@ -34,7 +34,7 @@ from typing import Any, Protocol, cast
 
 import numpy as np
 
-from ecs_tagger.errors import InputError, MissingDependencyError
+from ecs_tagger.errors import InputError, MissingDependencyError, counted
 
 #: Below this many rows, "auto" searches exactly; above, approximately (when a library is there).
 ANN_MIN_ROWS = 100_000
@@ -371,7 +371,7 @@ def resolve_backend(backend: str, rows: int) -> str:
         if available(name):
             return name
     warnings.warn(
-        f"{rows} rows but no approximate search library is installed (pip install "
+        f"{counted(rows, 'row')} but no approximate search library is installed (pip install "
         "'ecs-tagger[ann]'): searching exactly, which is slower at this size",
         stacklevel=3,
     )

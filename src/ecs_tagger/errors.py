@@ -26,3 +26,9 @@ class MissingDependencyError(EcsTaggerError):
         hint = f"pip install 'ecs-tagger[{extra}]'" if extra else f"pip install {package}"
         super().__init__(f"{feature} needs the package '{package}', which is not installed: {hint}")
         self.package = package
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """`count` and `noun` in the right number for a message: ``counted(1, "row") == "1 row"``,
+    ``counted(2, "row") == "2 rows"``; `plural` for nouns that do not just add an "s"."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from itertools import islice
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,16 +19,30 @@ def top_terms(
     lexical_row: sp.csr_matrix,
     area: int,
     limit: int = 5,
+    words: Collection[str] | None = None,
 ) -> tuple[TermEvidence, ...]:
-    """Terms of one document with the largest positive contribution (tf-idf × coefficient)."""
+    """Terms of one document with the largest positive contribution (tf-idf × coefficient).
+
+    ``lexical_row``: the document's 1 × n_terms tf-idf row; ``terms``: the vocabulary by column.
+    With ``words`` (the document's word lemmas, :attr:`PreprocessedText.words`) a term is shown
+    only when each of its lemmas is one of them: a compound part that is not itself a word of
+    the text (``ring`` of "medicinering", ``teknik`` of "välfärdsteknik") still counts in the
+    score but is never shown to a coordinator as evidence. At most ``limit`` terms, heaviest
+    first, positive contributions only.
+    """
     row = lexical_row.tocsr()
     columns, values = row.indices, row.data
     contributions = values * classifier.lexical_coef_[area, columns]
     order = np.lexsort((columns, -contributions))  # ties broken by column: deterministic
+    shown = (
+        i
+        for i in order
+        if contributions[i] > 0
+        and (words is None or all(w in words for w in terms[columns[i]].split(" ")))
+    )
     return tuple(
         TermEvidence(terms[columns[i]], round(float(contributions[i]), 4))
-        for i in order[:limit]
-        if contributions[i] > 0
+        for i in islice(shown, limit)
     )
 
 
@@ -72,6 +87,6 @@ def build_evidence(
         evidence[codes[area]] = AreaEvidence(
             code=codes[area],
             sentences=sentences,
-            terms=top_terms(classifier, terms, lexical_row, area, max_terms),
+            terms=top_terms(classifier, terms, lexical_row, area, max_terms, document.words),
         )
     return evidence

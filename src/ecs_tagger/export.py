@@ -207,8 +207,8 @@ def _write_sheet(sheet: Any, frame: pd.DataFrame, wide: set[str]) -> None:
         sheet.append([_cell_value(v) for v in row])
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
+            if isinstance(cell.value, str) and cell.data_type in ("f", "e"):
+                cell.data_type = "s"  # text, never a formula (=...) or an error (#N/A)
             elif isinstance(cell.value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
     for index, name in enumerate(frame.columns, start=1):

@@ -18,6 +18,10 @@ probability that the text is none of the four). Texts with fewer than :data:`MIN
 still classified but their confidence is scaled down, because a one- or two-word string is
 rarely decisive between Swedish, Norwegian and Danish.
 
+Texts with fewer than :data:`MIN_RELIABLE_WORDS` words (:func:`is_reliable`) are too short for
+the guess to be trusted at all: callers give them the language of the texts around them
+(:func:`dominant_language` of a registry's reliable guesses), or Swedish.
+
 Detection is deterministic: the model is a fixed table and no sampling is involved. The model is
 loaded lazily, once per process.
 """
@@ -34,10 +38,15 @@ from typing import Any
 __all__ = [
     "CANDIDATE_LANGUAGES",
     "DEFAULT_PRIORS",
+    "FALLBACK_LANGUAGE",
     "LANGUAGES",
+    "MIN_RELIABLE_WORDS",
     "MIN_WORDS",
     "LanguageGuess",
+    "count_words",
     "detect_language",
+    "dominant_language",
+    "is_reliable",
 ]
 
 #: The languages we report; everything else is ``"other"`` (and no letters at all is ``"empty"``).
@@ -69,6 +78,17 @@ DEFAULT_PRIORS: Mapping[str, float] = MappingProxyType({"sv": 3.0})
 
 #: Below this many words the guess is kept but its confidence is scaled down.
 MIN_WORDS = 3
+
+#: Below this many words a guess is not trusted (:func:`is_reliable`). Measured on the corpus
+#: (Swedish titles and description openings of Projektbanken, 48 Norwegian and 52 Danish
+#: sentences): one-word Swedish titles come out as another language 30 % of the time, and the
+#: first three words of Danish sentences are Danish only half the time; the first four words
+#: of Swedish descriptions are Swedish 399 times in 400, of Norwegian sentences Norwegian 44 in
+#: 48 and of Danish ones Danish 41 in 52 (more with every word).
+MIN_RELIABLE_WORDS = 4
+
+#: The language assumed for a too-short text when nothing better is known.
+FALLBACK_LANGUAGE = "sv"
 
 #: Only the first characters are scored: plenty for a decision, bounded time for huge inputs.
 _MAX_DETECT_CHARS = 10_000
@@ -175,3 +195,27 @@ def detect_language(text: str, *, priors: Mapping[str, float] = DEFAULT_PRIORS) 
     if n_words < MIN_WORDS:
         confidence *= n_words / (2 * MIN_WORDS)
     return LanguageGuess(code, round(confidence, 6))
+
+
+def count_words(text: str) -> int:
+    """How many words ``text`` has, counted as :func:`detect_language` counts them.
+
+    Words are runs of letters (with inner ``-`` or ``'``); digits, URLs, e-mail addresses, HTML
+    and the corpus placeholders are not words. Only the first 10,000 characters are looked at.
+    """
+    return _prepare(text or "")[1]
+
+
+def is_reliable(text: str) -> bool:
+    """Whether ``text`` is long enough (:data:`MIN_RELIABLE_WORDS` words) for a trusted guess."""
+    return count_words(text) >= MIN_RELIABLE_WORDS
+
+
+def dominant_language(counts: Mapping[str, int], default: str = FALLBACK_LANGUAGE) -> str:
+    """The most common of :data:`LANGUAGES` in ``counts`` (language code -> number of texts).
+
+    ``"other"`` and ``"empty"`` are not counted; ties go to the order of :data:`LANGUAGES`
+    (Swedish first). Returns ``default`` (Swedish) when no text of the four was counted.
+    """
+    best = max(LANGUAGES, key=lambda code: counts.get(code, 0))
+    return best if counts.get(best, 0) > 0 else default

@@ -54,6 +54,7 @@ import pandas as pd
 from ecs_tagger.corpus import OMS_REGIONS
 from ecs_tagger.errors import InputError
 from ecs_tagger.regions import normalise_region, normalise_regions
+from ecs_tagger.tables.excel import keep_texts_as_text
 
 if TYPE_CHECKING:
     from ecs_tagger.index import RegistryIndex
@@ -304,6 +305,7 @@ def write_pairs(frame: pd.DataFrame, path: str | Path) -> Path:
         with pd.ExcelWriter(target, engine="openpyxl") as writer:
             frame.to_excel(writer, sheet_name="pairs", index=False)
             sheet = writer.sheets["pairs"]
+            keep_texts_as_text(sheet)  # a title starting with = is text, never a formula
             sheet.freeze_panes = "A2"
             for number, column in enumerate(frame.columns, start=1):
                 longest = max([len(str(column)), *(len(str(v)) for v in frame[column].head(200))])

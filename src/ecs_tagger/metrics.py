@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ecs_tagger.errors import counted
+
 
 @dataclass(frozen=True)
 class AreaScores:
@@ -45,7 +47,9 @@ class MultiLabelReport:
             f"{'micro':<12}{self.micro_precision:>10.3f}{self.micro_recall:>10.3f}"
             f"{self.micro_f1:>10.3f}"
         )
-        lines.append(f"exact match {self.exact_match:.3f} over {self.n_documents} documents")
+        lines.append(
+            f"exact match {self.exact_match:.3f} over {counted(self.n_documents, 'document')}"
+        )
         return "\n".join(lines)
 
 

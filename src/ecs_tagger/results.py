@@ -11,7 +11,12 @@ STATUS_EMPTY = "empty"
 STATUS_NOT_TEXT = "not_text"
 STATUS_UNTRAINED_LANGUAGE = "untrained_language"
 STATUS_TRUNCATED = "truncated"
+#: Marks a batch row whose id is also on other rows (added to the row's status, see below).
+STATUS_DUPLICATE_ID = "duplicate_id"
 SKIP_STATUSES = frozenset({STATUS_EMPTY, STATUS_NOT_TEXT})
+#: A row with several statuses joins them with this, e.g. `ok; duplicate_id: also in row 9`
+#: (so no status message contains it).
+STATUS_SEPARATOR = "; "
 
 
 @dataclass(frozen=True)

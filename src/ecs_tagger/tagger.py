@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import platform
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -21,18 +22,13 @@ from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
 from ecs_tagger.errors import ModelError
 from ecs_tagger.evidence import build_evidence
 from ecs_tagger.features import LemmaTfidf
+from ecs_tagger.language import dominant_language, is_reliable
 from ecs_tagger.metrics import MultiLabelReport, multilabel_report
 from ecs_tagger.model_card import render_model_card
 from ecs_tagger.model_io import ModelParts, load_model, save_model
 from ecs_tagger.preprocess import PreprocessedText, Preprocessor, PreprocessSettings
-from ecs_tagger.results import (
-    STATUS_EMPTY,
-    STATUS_NOT_TEXT,
-    STATUS_OK,
-    STATUS_TRUNCATED,
-    STATUS_UNTRAINED_LANGUAGE,
-    TagResult,
-)
+from ecs_tagger.results import STATUS_EMPTY, STATUS_OK, STATUS_TRUNCATED, TagResult
+from ecs_tagger.statuses import check_text, language_status
 from ecs_tagger.taxonomy import Taxonomy, default_taxonomy
 from ecs_tagger.training import (
     TrainingSet,
@@ -66,20 +62,8 @@ def _library_versions() -> dict[str, str]:
     return versions
 
 
-def coerce_text(value: Any) -> tuple[str | None, str, str]:
-    """(text, status, message) for one input cell: text when it can be tagged, else a skip status."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return None, STATUS_EMPTY, "no text"
-    if isinstance(value, bytes):
-        try:
-            value = value.decode("utf-8")
-        except UnicodeDecodeError:
-            return None, STATUS_NOT_TEXT, "bytes that are not UTF-8 text"
-    if not isinstance(value, str):
-        return None, STATUS_NOT_TEXT, f"a {type(value).__name__} ({str(value)[:40]!r}), not text"
-    if not value.strip():
-        return None, STATUS_EMPTY, "only white space"
-    return value, STATUS_OK, ""
+#: (text, status, message) for one input cell; see `ecs_tagger.statuses.check_text`.
+coerce_text = check_text
 
 
 class Tagger:
@@ -185,12 +169,27 @@ class Tagger:
         *,
         evidence: bool = False,
         progress: ProgressCallback | None = None,
+        short_text_language: str | None = None,
     ) -> list[TagResult]:
-        """Tag many texts in one batch; one result per input, in order, untaggable ones marked."""
+        """Tag many texts in one batch; one result per input, in order, untaggable ones marked.
+
+        Texts too short for a reliable language guess are taken to be in `short_text_language`
+        (default: the language most of `texts` are detected in, else Swedish); see
+        `ecs_tagger.statuses`.
+        """
         values = list(texts)
-        coerced = [coerce_text(value) for value in values]
+        coerced = [check_text(value) for value in values]
         rows = [i for i, (text, _, _) in enumerate(coerced) if text is not None]
         documents = self.preprocessor.process_many([coerced[i][0] or "" for i in rows])
+        for row, document in zip(rows, documents, strict=True):
+            if document.language == "empty":  # no word was left after cleaning
+                coerced[row] = (None, STATUS_EMPTY, "no words left after cleaning")
+        documents = [d for d in documents if d.language != "empty"]
+        rows = [i for i in rows if coerced[i][0] is not None]
+        reliable = [is_reliable(d.clean) for d in documents]
+        fallback = short_text_language or dominant_language(
+            Counter(d.language for d, sure in zip(documents, reliable, strict=True) if sure)
+        )
         results: list[TagResult | None] = [None] * len(values)
         for i, (text, status, message) in enumerate(coerced):
             if text is None:
@@ -217,6 +216,9 @@ class Tagger:
                     features.lexical[position],
                     None if sentence_vectors is None else sentence_vectors[position],
                     evidence,
+                    language_status(
+                        document.language, reliable[position], fallback, TRAINED_LANGUAGES
+                    ),
                 )
         return [result for result in results if result is not None]
 
@@ -243,12 +245,10 @@ class Tagger:
         lexical_row: Any,
         sentence_vectors: np.ndarray | None,
         evidence: bool,
+        language_decision: tuple[str, str, str],
     ) -> TagResult:
-        status, message = STATUS_OK, ""
-        if document.language not in TRAINED_LANGUAGES:
-            status = STATUS_UNTRAINED_LANGUAGE
-            message = f"language '{document.language}' detected; the model was trained on sv and en, tagged anyway"
-        elif document.truncated:
+        language, status, message = language_decision
+        if status == STATUS_OK and document.truncated:
             status, message = STATUS_TRUNCATED, "text cut to its first part before tagging"
         areas = tuple(code for code, on in zip(self.codes, decisions, strict=True) if on)
         tagged = [self.codes.index(code) for code in areas]
@@ -257,7 +257,7 @@ class Tagger:
             scores={
                 code: round(float(p), 4) for code, p in zip(self.codes, probabilities, strict=True)
             },
-            language=document.language,
+            language=language,
             model_version=self.model_version,
             status=status,
             message=message,

@@ -6,7 +6,8 @@
   (see `ecs_tagger.tables`), followed by `areas` (codes joined by `;` in taxonomy order, empty for
   none), `score_<code>` per area (0–1, 4 decimals, empty when the row could not be tagged),
   `model_version` and `tag_status` (`ok`, or a status and its reason, e.g. `empty: no text`,
-  `not_text: ...`, `untrained_language: ...`, `truncated: ...`); with `evidence=True` also
+  `not_text: ...`, `untrained_language: ...`, `truncated: ...`; several joined by `; `, as in
+  `ok; duplicate_id: also in row 9`); with `evidence=True` also
   `evidence_<code>` per area (the terms and sentence behind a tag; empty where not tagged).
   Output is written to a temporary file and renamed into place only when complete;
   the input is never overwritten, an existing output only with `overwrite=True`.
@@ -16,9 +17,17 @@
 * **Input columns named like output columns** (`areas`, `score_<code>`, `model_version`,
   `tag_status`, and `evidence_<code>` when asked for) are an `InputError`: rename them (or tag the
   original file rather than an earlier output). User data is never overwritten.
-* **Duplicate ids.** With `id_col`, the ids must be unique: repeated ids are an `InputError` that
-  names them and their rows (leave out `id_col` to tag such a file anyway). Empty ids are allowed
-  and counted in the summary's warnings. Ids name rows in the summary's `problem_rows`.
+* **Cells without words** (NUL bytes, punctuation, numbers, a bare web address, invisible
+  characters, missing-value markers such as `N/A` or `Ej aktuellt`) are not tagged: `empty` or
+  `not_text` with the reason, no scores (`ecs_tagger.statuses`). **Short texts** (fewer than four
+  words) are taken to be in the registry's language (`BatchSummary.language`: the language of
+  most rows, else Swedish); only longer texts in another language are `untrained_language`.
+* **Duplicate ids.** With `id_col`, every row is tagged; a row whose id is on other rows too gets
+  `duplicate_id: also in row N` added to its `tag_status`, and the repeated ids are listed in the
+  summary (`duplicate_ids`, and a warning). With `unique_ids=True` (`--unique-ids`) a repeated id
+  is an `InputError` that names the ids and their rows. Rows are numbered as in every message:
+  data rows from 1. Empty ids are allowed and counted in the summary's warnings. Ids name rows in
+  the summary's `problem_rows`.
 * **Resumable and incremental.** The input is tagged in chunks of `chunk_rows`; each finished
   chunk's result columns go to a part file in a work folder beside the output (`OUTPUT.parts/`,
   with `checkpoint.json`). A run that was interrupted (Ctrl-C, a killed process, a crash) goes on

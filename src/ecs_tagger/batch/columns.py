@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -51,9 +52,12 @@ def join_text_columns(frame: pd.DataFrame, text_cols: Sequence[str]) -> pd.Serie
 
 
 def text_hash(texts: pd.Series) -> str:
-    """A digest of a chunk's texts (values and their types): a part file is reused only for it."""
+    """A digest of a chunk's texts (values and their types; text after NFC, as it is tagged): a
+    part file is reused only for it."""
     digest = hashlib.sha256()
     for value in texts.tolist():
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFC", value)
         digest.update(repr((type(value).__name__, value)).encode("utf-8", "surrogatepass"))
         digest.update(b"\x00")
     return digest.hexdigest()

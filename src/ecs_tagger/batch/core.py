@@ -21,21 +21,29 @@ from ecs_tagger.batch.job import TaggingJob
 from ecs_tagger.batch.parts import WORK_FORMAT, WorkFolder, fingerprint
 from ecs_tagger.batch.source import ScannedInput, check_paths, scan_input
 from ecs_tagger.batch.summary import BatchSummary, RowCounts
-from ecs_tagger.errors import InputError
+from ecs_tagger.errors import InputError, counted
 from ecs_tagger.tables.writing import TableWriter, atomic_write_bytes
 
 ProgressCallback = Callable[[int], None]
 
 
 class ChunkTagger(Protocol):
-    """Tags chunks of texts; yields (chunk number, result columns) in any order."""
+    """Tags chunks of texts; yields (chunk number, result columns) in any order.
+
+    `language` is the registry's language: texts too short to tell are taken to be in it
+    (`Tagger.tag_many`'s `short_text_language`).
+    """
 
     codes: tuple[str, ...]
     model_version: str
     engine: str
 
     def tag_chunks(
-        self, chunks: Iterable[tuple[int, pd.Series]], evidence: bool, progress: ProgressCallback
+        self,
+        chunks: Iterable[tuple[int, pd.Series]],
+        evidence: bool,
+        progress: ProgressCallback,
+        language: str,
     ) -> Iterator[tuple[int, pd.DataFrame]]: ...
 
 
@@ -66,7 +74,8 @@ def run_tagging(chunk_tagger: ChunkTagger, job: TaggingJob) -> BatchSummary:
         except KeyboardInterrupt:
             if job.progress:
                 print(
-                    f"\nInterrupted: {work.parts_done()} finished chunks of {job.chunk_rows} rows "
+                    f"\nInterrupted: {counted(work.parts_done(), 'finished chunk')} of "
+                    f"{counted(job.chunk_rows, 'row')} "
                     f"are kept in {work.path}; run the same command again with --resume to "
                     "continue.",
                     file=sys.stderr,
@@ -110,6 +119,10 @@ def run_tagging(chunk_tagger: ChunkTagger, job: TaggingJob) -> BatchSummary:
         engine=chunk_tagger.engine,
         timings=timings,
         problem_rows=counts.problems,
+        duplicate_ids=scanned.duplicates.listing(),
+        duplicate_id_count=len(scanned.duplicates),
+        duplicate_id_rows=scanned.duplicates.rows,
+        language=scanned.language,
     )
     if job.summary_path is not None:
         text = json.dumps(summary.to_dict(), ensure_ascii=False, indent=2)
@@ -125,6 +138,7 @@ def _settings(job: TaggingJob, scanned: ScannedInput, chunk_tagger: ChunkTagger)
         "input_fingerprint": fingerprint(job.input),
         "text_cols": list(scanned.text_columns),
         "id_col": scanned.id_column,
+        "short_text_language": scanned.language,
         "sheet": scanned.fmt.sheet,
         "encoding": scanned.fmt.encoding,
         "separator": scanned.fmt.separator,
@@ -176,7 +190,9 @@ def _tag_parts(
             yield number, texts
 
     try:
-        for number, frame in chunk_tagger.tag_chunks(todo(), job.evidence, bar.update):
+        for number, frame in chunk_tagger.tag_chunks(
+            todo(), job.evidence, bar.update, scanned.language
+        ):
             digest, start, count = hashes[number]
             if len(frame) != count:
                 raise RuntimeError(f"chunk {number}: {len(frame)} results for {count} rows")
@@ -193,7 +209,12 @@ def _merge(job: TaggingJob, scanned: ScannedInput, work: WorkFolder, chunk_count
     source, out_fmt = scanned.source, scanned.output_format
     header = list(source.fmt.header) if out_fmt.kind in ("csv", "excel") else None
     writer = TableWriter(
-        job.output, out_fmt, overwrite=job.overwrite, header=header, schema=scanned.output_schema
+        job.output,
+        out_fmt,
+        overwrite=job.overwrite,
+        header=header,
+        schema=scanned.output_schema,
+        escape_formulas=job.escape_formulas,
     )
     with writer:
         merged = 0
@@ -206,6 +227,11 @@ def _merge(job: TaggingJob, scanned: ScannedInput, work: WorkFolder, chunk_count
                 )
             results = part[1]
             results.index = chunk.index
+            if scanned.duplicates:
+                rows = [int(position) + 1 for position in chunk.index]
+                results["tag_status"] = scanned.duplicates.mark(
+                    results["tag_status"].tolist(), rows
+                )
             counts.add(results, chunk, scanned.id_column)
             writer.write(pd.concat([chunk, results], axis=1))
             merged += 1

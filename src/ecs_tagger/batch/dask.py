@@ -82,10 +82,17 @@ def _worker_tagger(model_path: str) -> Tagger:
     return Tagger.load(model_path)
 
 
-def tag_partition(frame: pd.DataFrame, model_path: str, evidence: bool) -> pd.DataFrame:
-    """Tag the `text` column of one partition: the result columns, same index."""
+def tag_partition(
+    frame: pd.DataFrame, model_path: str, evidence: bool, language: str | None = None
+) -> pd.DataFrame:
+    """Tag the `text` column of one partition: the result columns, same index.
+
+    `language` is the registry's, for texts too short to tell (see `Tagger.tag_many`).
+    """
     tagger = _worker_tagger(model_path)
-    results = tagger.tag_many(frame["text"].tolist(), evidence=evidence)
+    results = tagger.tag_many(
+        frame["text"].tolist(), evidence=evidence, short_text_language=language
+    )
     return result_columns(results, tagger.codes, evidence, index=frame.index)
 
 
@@ -105,7 +112,7 @@ class DaskChunkTagger:
         workers = max(1, len(client.nthreads()))
         self.in_flight = 2 * workers
 
-    def _submit(self, texts: pd.Series, evidence: bool) -> Any:
+    def _submit(self, texts: pd.Series, evidence: bool, language: str) -> Any:
         import dask
         import dask.dataframe as dd
 
@@ -115,12 +122,21 @@ class DaskChunkTagger:
             frame = pd.DataFrame({"text": texts.astype(object)}, index=texts.index)
             partitioned = dd.from_pandas(frame, npartitions=1, sort=False)
             tagged = partitioned.map_partitions(
-                tag_partition, self.model_path, evidence, meta=meta, enforce_metadata=False
+                tag_partition,
+                self.model_path,
+                evidence,
+                language,
+                meta=meta,
+                enforce_metadata=False,
             )
             return self.client.compute(tagged)
 
     def tag_chunks(
-        self, chunks: Iterable[tuple[int, pd.Series]], evidence: bool, progress: ProgressCallback
+        self,
+        chunks: Iterable[tuple[int, pd.Series]],
+        evidence: bool,
+        progress: ProgressCallback,
+        language: str,
     ) -> Iterator[tuple[int, pd.DataFrame]]:
         from distributed import as_completed
 
@@ -133,7 +149,7 @@ class DaskChunkTagger:
                 number, texts = next(source)
             except StopIteration:
                 return False
-            future = self._submit(texts, evidence)
+            future = self._submit(texts, evidence, language)
             pending[future] = (number, len(texts))
             queue.add(future)
             return True

@@ -65,10 +65,10 @@ def tag_file(
     """Tag the text columns of a table file and write it with the tags added.
 
     `tagger` is a loaded `Tagger` or a model folder. Several `text_cols` are joined with a newline.
-    The keyword `options` are the other fields of `TaggingJob`: `id_col`, `sheet`, `encoding`,
-    `separator`, `overwrite`, `resume`, `chunk_rows`, `evidence`, `progress`, `summary_path`,
-    `engine`, `scheduler` and `n_workers`. `engine="dask"` tags on a Dask cluster (`scheduler`
-    address, or a local cluster); see `ecs_tagger.batch.dask`. Returns a `BatchSummary` (also
-    written to `summary_path` as JSON).
+    The keyword `options` are the other fields of `TaggingJob`: `id_col`, `unique_ids`, `sheet`,
+    `encoding`, `separator`, `overwrite`, `resume`, `chunk_rows`, `evidence`, `escape_formulas`,
+    `progress`, `summary_path`, `engine`, `scheduler` and `n_workers`. `engine="dask"` tags on a
+    Dask cluster (`scheduler` address, or a local cluster); see `ecs_tagger.batch.dask`. Returns
+    a `BatchSummary` (also written to `summary_path` as JSON).
     """
     return run_job(TaggingJob.of(input_path, output_path, text_cols, **options), tagger)

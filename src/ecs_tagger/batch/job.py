@@ -19,9 +19,12 @@ from ecs_tagger.errors import InputError
 class TaggingJob:
     """Tag the text columns of `input` and write it, with the tags added, to `output`.
 
-    `text_cols` are joined with a newline; `id_col` names rows in the summary (ids must be
-    unique). `sheet`, `encoding` and `separator` override what is detected. The input is read and
-    tagged in chunks of `chunk_rows` rows; `evidence` adds `evidence_<code>` columns. An existing
+    `text_cols` are joined with a newline; `id_col` names rows in the summary, and rows whose id
+    is on another row too are tagged and marked `duplicate_id` in `tag_status` (with
+    `unique_ids`, a repeated id is an error instead). `sheet`, `encoding` and `separator`
+    override what is detected. The input is read and tagged in chunks of `chunk_rows` rows;
+    `evidence` adds `evidence_<code>` columns;
+    `escape_formulas` escapes would-be formulas in CSV output. An existing
     output is replaced only with `overwrite`; an interrupted run goes on with `resume`. The
     summary is also written to `summary_path` as JSON. `engine` is "local" (this process) or
     "dask" (`scheduler` address, or a local cluster of `n_workers` processes).
@@ -31,6 +34,7 @@ class TaggingJob:
     output: Path
     text_cols: tuple[str, ...]
     id_col: str | None = None
+    unique_ids: bool = False
     sheet: str | None = None
     encoding: str | None = None
     separator: str | None = None
@@ -38,6 +42,8 @@ class TaggingJob:
     resume: bool = False
     chunk_rows: int = 500
     evidence: bool = False
+    #: CSV output: an apostrophe before text cells a spreadsheet would run as formulas (OWASP).
+    escape_formulas: bool = False
     progress: bool = True
     summary_path: Path | None = None
     engine: str = "local"
@@ -49,6 +55,8 @@ class TaggingJob:
             raise InputError("a scheduler address only makes sense with engine='dask'")
         if not self.text_cols:
             raise InputError("name at least one text column (--text-col)")
+        if self.unique_ids and not self.id_col:
+            raise InputError("--unique-ids needs an id column (--id-col)")
         if self.chunk_rows < 1:
             raise InputError(f"chunk_rows must be at least 1, got {self.chunk_rows}")
         if self.n_workers < 1:

@@ -25,10 +25,16 @@ class LocalChunkTagger:
         self.model_version = tagger.model_version
 
     def tag_chunks(
-        self, chunks: Iterable[tuple[int, pd.Series]], evidence: bool, progress: ProgressCallback
+        self,
+        chunks: Iterable[tuple[int, pd.Series]],
+        evidence: bool,
+        progress: ProgressCallback,
+        language: str,
     ) -> Iterator[tuple[int, pd.DataFrame]]:
         for number, texts in chunks:
-            results = self.tagger.tag_many(texts.tolist(), evidence=evidence, progress=progress)
+            results = self.tagger.tag_many(
+                texts.tolist(), evidence=evidence, progress=progress, short_text_language=language
+            )
             yield number, result_columns(results, self.codes, evidence, index=texts.index)
 
 

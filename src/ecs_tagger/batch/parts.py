@@ -91,8 +91,7 @@ class WorkFolder:
         if self.exists() and not (resume or overwrite):
             raise InputError(
                 f"{self.path}: an earlier run of this output was interrupted and left its work "
-                "folder; pass resume=True (--resume) to continue it, or overwrite=True "
-                "(--overwrite) to start over"
+                "folder; use --resume to continue it, or --overwrite to start over"
             )
 
     def acquire(self) -> None:

@@ -13,7 +13,9 @@ from typing import Any
 
 import pandas as pd
 
+from ecs_tagger.errors import counted
 from ecs_tagger.results import SKIP_STATUSES
+from ecs_tagger.statuses import primary_status
 from ecs_tagger.tables.cells import is_blank, text_cell
 
 #: How many rows that are not `ok` the summary names.
@@ -46,6 +48,13 @@ class BatchSummary:
     engine: str = "local"
     timings: dict[str, float] = field(default_factory=dict)
     problem_rows: list[dict[str, Any]] = field(default_factory=list)
+    #: The first repeated ids of the id column, each `{"id": ..., "rows": [...]}` (data rows from
+    #: 1); how many ids repeat, and on how many rows (each marked `duplicate_id` in `tag_status`).
+    duplicate_ids: list[dict[str, Any]] = field(default_factory=list)
+    duplicate_id_count: int = 0
+    duplicate_id_rows: int = 0
+    #: The language of most rows: texts too short to tell are taken to be in it.
+    language: str = "sv"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -61,7 +70,7 @@ class BatchSummary:
     def describe(self) -> str:
         """A short human-readable report for the end of a run."""
         lines = [
-            f"Tagged {self.rows} rows of {self.input} into {self.output} "
+            f"Tagged {counted(self.rows, 'row')} of {self.input} into {self.output} "
             f"in {self.seconds:.1f} s ({self.rows_per_second:.1f} rows/s), "
             f"model {self.model_version}.",
             "Status: " + ", ".join(f"{k} {v}" for k, v in sorted(self.statuses.items())),
@@ -76,7 +85,7 @@ class BatchSummary:
             lines.append("Read with " + ", ".join(found) + ".")
         if self.chunks_resumed:
             lines.append(
-                f"Resumed: {self.chunks_resumed} of {self.chunks} chunks were already done."
+                f"Resumed: {self.chunks_resumed} of {counted(self.chunks, 'chunk')} already done."
             )
         lines.extend(f"Warning: {w}" for w in self.warnings)
         return "\n".join(lines)
@@ -100,7 +109,7 @@ class RowCounts:
         for position, (status_text, areas, ident) in enumerate(
             zip(statuses, codes_of_rows, ids, strict=True)
         ):
-            status = status_text.split(":", 1)[0]
+            status = primary_status(status_text)
             self.statuses[status] += 1
             found = [a for a in areas.split(";") if a]
             self.areas.update(found)
@@ -130,8 +139,8 @@ class RowCounts:
             if status in SKIP_STATUSES
         )
         return (
-            f"{self.untagged} rows could not be tagged ({kinds}); they are kept, marked in "
-            "tag_status"
+            f"{counted(self.untagged, 'row')} could not be tagged ({kinds}); "
+            f"{'it is' if self.untagged == 1 else 'they are'} kept, marked in tag_status"
         )
 
     def area_counts(self, codes: Sequence[str]) -> dict[str, int]:

@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -59,13 +60,14 @@ def default_corrections_path() -> Path:
 
 
 def text_hash(text: Any) -> str:
-    """A short fingerprint (16 hex digits of sha256) of a text, blind to white-space changes.
+    """A short fingerprint (16 hex digits of sha256) of a text, blind to white-space changes
+    and to the Unicode normalisation form (taken after NFC: ``å`` composed or decomposed).
 
     It tells whether a registry row still holds the text a reviewer read.
     """
     if not isinstance(text, str):
         text = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
-    tidy = _WHITE_SPACE.sub(" ", text).strip()
+    tidy = _WHITE_SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
     return hashlib.sha256(tidy.encode("utf-8")).hexdigest()[:16]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,8 +17,9 @@ import numpy as np
 
 
 def text_key(kind: str, text: str) -> str:
-    """Cache key of a text embedded as `kind` (e.g. "passage", "query", "sentence")."""
-    return hashlib.sha256(f"{kind}\x00{text}".encode()).hexdigest()
+    """Cache key of a text embedded as `kind` (e.g. "passage", "query", "sentence"), after NFC
+    (the embedder encodes the NFC text, so composed and decomposed letters share a vector)."""
+    return hashlib.sha256(f"{kind}\x00{unicodedata.normalize('NFC', text)}".encode()).hexdigest()
 
 
 class EmbeddingCache:

@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -187,7 +188,8 @@ class Embedder:
         encode: Callable[[list[str], ProgressCallback | None], np.ndarray],
         progress: ProgressCallback | None = None,
     ) -> np.ndarray:
-        texts = [str(text) for text in texts]
+        # NFC: the tokenizer reads a decomposed å as two pieces; a text is encoded as composed.
+        texts = [unicodedata.normalize("NFC", str(text)) for text in texts]
         dimension = self.dimension
         out = np.zeros((len(texts), dimension), dtype=np.float32)
         if not texts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -79,8 +80,9 @@ def analysis_columns(codes: Sequence[str]) -> list[str]:
 
 
 def text_hash(text: str) -> str:
-    """sha256 of a row's text as indexed (the text columns joined with a newline)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """sha256 of a row's text as indexed (the text columns joined with a newline), after NFC
+    (a text re-saved with decomposed letters is the same text)."""
+    return hashlib.sha256(unicodedata.normalize("NFC", text).encode("utf-8")).hexdigest()
 
 
 def joined_texts(frame: pd.DataFrame, text_cols: Sequence[str]) -> list[str | None]:

@@ -1,8 +1,10 @@
 """Cleaning: truncation, control characters, HTML, mojibake, placeholders, whitespace, hyphens.
 
-:func:`normalise` does everything but hyphen repair, in this order: control characters and
-Windows-1252 leftovers; HTML tags and entities (``strip_html``); Unicode NFC; UTF-8-read-as-Latin-1
-mojibake (``fÃ¶r`` -> ``för``); the corpus's ``¿`` mojibake (``¿bra arbetsgivare¿`` ->
+:func:`normalise` does everything but hyphen repair, in this order: UTF-8-read-as-Latin-1/cp1252
+mojibake (:func:`repair_mojibake`: ``fÃ¶r`` -> ``för``, ``â€“`` -> ``–``, by ftfy, backed by a pair
+repair for texts ftfy leaves half-fixed); control characters and Windows-1252 leftovers; HTML tags
+and entities (``strip_html``); Unicode NFC (so composed and decomposed letters give the same text
+and lemmas); the corpus's ``¿`` mojibake (``¿bra arbetsgivare¿`` ->
 ``"bra arbetsgivare"``, a free-standing ``¿`` -> ``–``); the ``[e-post]``/``[telefon]``
 placeholders removed; soft hyphens removed; whitespace normalised (runs of spaces -> one space,
 line breaks kept, at most one blank line). :func:`truncate` cuts a long text at a word boundary
@@ -12,17 +14,18 @@ first; :func:`repair_hyphens` joins words broken by a line-wrap hyphen, deciding
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ecs_tagger.preprocess.compounds import NEEDS_LINKING_S, words
 
 if TYPE_CHECKING:
     from ecs_tagger.preprocess.lemmas import Lexicon
 
-__all__ = ["normalise", "repair_hyphens", "truncate"]
+__all__ = ["normalise", "repair_hyphens", "repair_mojibake", "truncate"]
 
 _CONTROL_MAP = {
     "\x12": "–",  # seen as a dash in the corpus
@@ -46,6 +49,13 @@ _MOJIBAKE_RE = re.compile(
     "[\u00c2\u00c3][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6"
     "\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
 )
+#: Where ftfy may have mojibake to repair: a UTF-8 lead byte read as Latin-1/cp1252 (``Ã``, ``â``)
+#: before a continuation byte read the same way (``¶``, ``€``, ``\x93``); texts without one are
+#: left to the cheap steps.
+_MOJIBAKE_HINT_RE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6"
+    "\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
 _ORPHAN_MOJIBAKE_RE = re.compile(r"(?<=[^\W\d_])[¤¥¶]|[¤¥¶](?=[^\W\d_])")
 _ORPHAN_MAP = {"¤": "ä", "¥": "å", "¶": "ö"}
 _QMARK_RUN_RE = re.compile(r"¿{2,}")
@@ -56,6 +66,13 @@ _SPACES_RE = re.compile(r"[^\S\n]+")
 _NEWLINES_RE = re.compile(r" *\n[ \n]*")
 #: A chain of word characters joined by single hyphens (``e-hälsa``, ``int-ressen``).
 _HYPHEN_CHAIN_RE = re.compile(r"\w+(?:-\w+)+")
+#: A hyphen that ends a line inside a word (``sjuk-⏎sköterskor``): a word character before it,
+#: optional spaces, one line end (``\n``, ``\r\n`` or ``\r``), optional spaces, and the next
+#: word (group 1).
+_LINE_END_HYPHEN_RE = re.compile(r"(?<=\w)-[^\S\r\n]*(?:\r\n|\r|\n)[^\S\r\n]*(?=(\w+))")
+#: Words after which a line-end hyphen is a suspended compound (``livsmedels-⏎och
+#: energiföretag``), not a broken word: the hyphen and the line break stay.
+_SUSPENSION_NEXT = words("och eller samt respektive resp som men än till and or nor to")
 
 #: First elements that form coordinations with a hyphen (``svensk-norska``, ``öst-västlig``).
 _COORDINATION_LEFT = words(
@@ -76,6 +93,41 @@ def _fix_mojibake_pair(match: re.Match[str]) -> str:
     return pair
 
 
+@functools.cache
+def _ftfy_config() -> Any:
+    """ftfy's settings: mojibake and C1 controls only (quotes, widths, ligatures stay as written)."""
+    import ftfy
+
+    return ftfy.TextFixerConfig(
+        unescape_html=False,
+        remove_terminal_escapes=False,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        uncurl_quotes=False,
+        fix_line_breaks=False,
+        remove_control_chars=False,
+        normalization="NFC",
+        explain=False,
+    )
+
+
+def repair_mojibake(text: str) -> str:
+    """``text`` with UTF-8-read-as-Latin-1/cp1252 mojibake repaired (``fÃ¶rÃ¤dling`` -> ``förädling``).
+
+    ftfy (the well-kept library for this) repairs whole sequences, including three-byte ones
+    (``â€“`` -> ``–``) and bytes cp1252 lacks; a two-character repair backs it where ftfy leaves
+    a text half-fixed because of a byte lost on the way (``fÃ¶rstÃ¥else`` beside ``¶kad``). For
+    tagging only: the user's cell is never changed.
+    """
+    if _MOJIBAKE_HINT_RE.search(text):
+        import ftfy
+
+        text = ftfy.fix_text(text, _ftfy_config())
+    if "\u00c3" in text or "\u00c2" in text:
+        text = _MOJIBAKE_RE.sub(_fix_mojibake_pair, text)
+    return text
+
+
 def truncate(text: str, max_chars: int) -> tuple[str, bool]:
     """``text`` cut to ``max_chars`` (at a word boundary when one is near), and whether it was."""
     if len(text) <= max_chars:
@@ -91,6 +143,7 @@ def normalise(text: str, strip_html: bool) -> str:
     """Everything in cleaning except hyphen repair."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
     text = text.replace("\u2029", "\n\n")
+    text = repair_mojibake(text)  # first: the C1 step below would break ftfy's byte sequences
     # C0 controls: dashes/quotes per _CONTROL_MAP, otherwise dropped. C1 controls are usually
     # Windows-1252 bytes read as Latin-1 (\x92 -> ’).
     text = _CONTROL_RE.sub(_c1_or_nothing, text)
@@ -103,7 +156,7 @@ def normalise(text: str, strip_html: bool) -> str:
         text = html.unescape(text)
         text = _CONTROL_RE.sub(_c1_or_nothing, text)
     text = unicodedata.normalize("NFC", text)
-    if "\u00c3" in text or "\u00c2" in text:
+    if "\u00c3" in text or "\u00c2" in text:  # mojibake that HTML entities spelled out
         text = _MOJIBAKE_RE.sub(_fix_mojibake_pair, text)
     text = _ORPHAN_MOJIBAKE_RE.sub(lambda m: _ORPHAN_MAP[m.group(0)], text)
     if "¿" in text:
@@ -198,7 +251,16 @@ def _should_join(
 
 
 def repair_hyphens(text: str, lexicon: Lexicon) -> str:
-    """``text`` with line-wrap hyphens joined (rules: :meth:`ecs_tagger.preprocess.Preprocessor.clean`)."""
+    r"""``text`` with line-wrap hyphens joined (rules: :meth:`ecs_tagger.preprocess.Preprocessor.clean`).
+
+    A hyphen at the end of a line (``sjuk-⏎sköterskor``, ``livsmedels- ⏎ företag``, with ``\n``,
+    ``\r\n`` or ``\r`` and spaces around the break) is first closed up to ``sjuk-sköterskor``
+    and then decided like any ``word-word``: joined when it is a wrapped word
+    (``sjuksköterskor``, ``livsmedelsföretag``), kept as ``IT-företag`` otherwise. Before a
+    conjunction (``livsmedels-⏎och energiföretag``) it is a suspended compound and stays as
+    written.
+    """
+    text = _LINE_END_HYPHEN_RE.sub(_close_line_end_hyphen, text)
 
     def fix(match: re.Match[str]) -> str:
         segments = match.group(0).split("-")
@@ -217,3 +279,8 @@ def repair_hyphens(text: str, lexicon: Lexicon) -> str:
         return out
 
     return _HYPHEN_CHAIN_RE.sub(fix, text)
+
+
+def _close_line_end_hyphen(match: re.Match[str]) -> str:
+    """``-`` for a line-end hyphen inside a word; the match unchanged before a conjunction."""
+    return match.group(0) if match.group(1).lower() in _SUSPENSION_NEXT else "-"

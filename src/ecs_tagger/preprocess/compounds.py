@@ -14,7 +14,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from functools import lru_cache
 
-__all__ = ["ALPHA_RE", "MIN_COMPOUND_LEN", "NEEDS_LINKING_S", "CompoundSplitter", "words"]
+__all__ = [
+    "ALPHA_RE",
+    "DERIVATIONAL_SUFFIXES",
+    "MIN_COMPOUND_LEN",
+    "NEEDS_LINKING_S",
+    "CompoundSplitter",
+    "derivational_suffix",
+    "words",
+]
 
 
 def words(text: str) -> frozenset[str]:
@@ -33,6 +41,20 @@ _PRODUCTIVE_SHORT = words(
     "sol vind bio kol gas mat vård skog trä jord sjö hav risk gods rest flyg bil tåg järn stål "
     "sjuk fisk kött mjölk olja data miljö el "
 )
+#: Heads beginning with ``s`` that stay whole after a compound first element although the
+#: ``s`` could be a linking s before another word (kilometer|skatt, not kilometers|katt;
+#: transport|sträcka, not transports|träcka). Other such heads lose the ``s`` to the first
+#: element (solcells|park, not solcell|spark; marknads|andel, landsbygds|enhet).
+_S_HEADS = words(
+    "skatt skola sträcka sträck stråk sport skapande skapare skapa skick skicka skörd sköld "
+    "skugga slott släkt spelare spegel spill spricka stall stycke styre stopp stång syster "
+    "socker sångare sökande svamp svett sparande spara spalt spion slagg slätt svält släpp "
+    "stiga sluta stjäla sticka stick stack skiss skissa spruta slump sänka smälta svälja "
+    "skärva skära slita spik spika"
+)
+#: Rare words beginning with ``s`` that, after any first element, are a linking s and a common
+#: head (marknads|andel, not marknad|sandel; herrgårds|udde, not herrgård|sudd).
+_S_LINKED = words("sandel spark senhet sudd svika sinka stråke")
 #: Linking forms whose table entry is a homograph (livs is also a noun in the table).
 _LINKING_FORMS = {"livs": "liv"}
 #: First elements after which Swedish always puts a linking s (aktivitet-s-park, not
@@ -51,6 +73,30 @@ _BAD_PARTS = words(
     "lös löst lösa full nad ör ur ar er kap vis"
 )
 
+#: Derivational suffixes with their inflections (``-ering``, ``-eringen``, ``-heten``). A word
+#: ending in one is a derivation there: a split may not cut inside the suffix
+#: (``medicine|ring``, ``digitalis|ering`` -> ``digitalis|ring``), since its "head" would be a
+#: piece of the suffix that happens to spell a word (ring, ring).
+DERIVATIONAL_SUFFIXES: tuple[str, ...] = tuple(
+    sorted(
+        (
+            stem + ending
+            for stem, endings in (
+                ("ering", ("", "en", "ar", "arna", "ens", "ars", "arnas")),
+                ("ning", ("", "en", "ar", "arna", "ens", "ars", "arnas")),
+                ("ing", ("", "en", "ar", "arna", "ens", "ars", "arnas")),
+                ("het", ("", "en", "er", "erna", "ens", "ers", "ernas")),
+                ("else", ("", "n", "r", "rna", "ns", "rs", "rnas")),
+                ("tion", ("", "en", "er", "erna", "ens", "ers", "ernas")),
+                ("sion", ("", "en", "er", "erna", "ens", "ers", "ernas")),
+            )
+            for ending in endings
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+
 MIN_COMPOUND_LEN = 7  # shorter words are never split
 _MIN_KNOWN_COMPOUND_LEN = 9  # words the lexicon knows are split only from this length
 _MIN_RECURSE_LEN = 10  # a part is split again only when at least this long
@@ -58,6 +104,25 @@ _MIN_LEFT = 3
 _MIN_RIGHT = 3
 
 ALPHA_RE = re.compile(r"^[^\W\d_]+$")
+
+
+def derivational_suffix(word: str) -> str:
+    """The longest of :data:`DERIVATIONAL_SUFFIXES` that ``word`` ends in (``""`` if none).
+
+    ``derivational_suffix("medicineringen") == "eringen"``; a head that is shorter than this
+    suffix would cut the suffix apart.
+    """
+    return next((suffix for suffix in DERIVATIONAL_SUFFIXES if word.endswith(suffix)), "")
+
+
+def _occurrences(word: str, part: str) -> list[int]:
+    """Start offsets of ``part`` in ``word`` (overlapping ones included)."""
+    starts: list[int] = []
+    start = word.find(part)
+    while start >= 0:
+        starts.append(start)
+        start = word.find(part, start + 1)
+    return starts
 
 
 class CompoundSplitter(ABC):
@@ -125,6 +190,37 @@ class CompoundSplitter(ABC):
             return right in self.base_forms  # 3-letter heads only as lemmas (kol, mål, bil)
         return len(right) > _MIN_RIGHT and self.is_known(right)
 
+    def _is_compound(self, word: str) -> bool:
+        """Whether the base form ``word`` is itself two known words (``solcell`` = sol + cell,
+        ``vindkraft`` = vind + kraft), with parts of four letters or productive short ones."""
+        if word in _NO_SPLIT:
+            return False
+        for i in range(_MIN_LEFT, len(word) - _MIN_RIGHT):
+            left, right = word[:i], word[i:]
+            if (
+                (len(left) > _MIN_LEFT or left in _PRODUCTIVE_SHORT)
+                and self._left_base(left, strict=True) is not None
+                and self._right_ok(right, strict=True)
+            ):
+                return True
+        return False
+
+    def _linking_s_head(self, base: str, right: str, strict: bool) -> bool:
+        """Whether ``base|right`` (right starting with ``s``) is better read ``base-s|right[1:]``.
+
+        A first element that is itself a compound takes a linking s in Swedish
+        (``solcells|park``, ``vindkrafts|park``), so when ``right`` without its ``s`` is a known
+        head the ``s`` links; simple first elements keep the head (``energi|slag``).
+        """
+        if right in _S_LINKED and self._right_ok(right[1:], strict):
+            return True
+        return (
+            right not in _S_HEADS
+            and len(right) > _MIN_RIGHT + 1
+            and self._right_ok(right[1:], strict)
+            and self._is_compound(base)
+        )
+
     def _split(self, word: str, compound_left: bool = True) -> tuple[str, str, str] | None:
         """Split ``word`` once into ``(surface_left, left_base, right_surface)`` or None.
 
@@ -143,8 +239,20 @@ class CompoundSplitter(ABC):
             return None
         best: tuple[str, str, str] | None = None
         best_score = 0
+        suffix = derivational_suffix(word)
+        # Cuts inside a word that must not be split (kombitran|sporter, sjötran|sport).
+        protected = {
+            cut
+            for whole in _NO_SPLIT
+            for start in _occurrences(word, whole)
+            for cut in range(start + 1, start + len(whole))
+        }
         for i in range(_MIN_LEFT, len(word) - _MIN_RIGHT + 1):
             right = word[i:]
+            if len(right) <= len(suffix):
+                break  # medicine|ring, digitalis|ring: the cut would split the suffix -ering
+            if i in protected:
+                continue
             if not self._right_ok(right, strict):
                 continue
             left = word[:i]
@@ -156,8 +264,14 @@ class CompoundSplitter(ABC):
                 )
             if base is None:
                 continue
-            if right.startswith("s") and base == left and base.endswith(NEEDS_LINKING_S):
-                continue  # aktivitet|sparker: the s is a linking s, aktivitets|parker follows
+            if (
+                right.startswith("s")
+                and base == left
+                and (base.endswith(NEEDS_LINKING_S) or self._linking_s_head(base, right, strict))
+            ):
+                # aktivitet|sparker, solcell|spark: the s is a linking s, aktivitets|parker and
+                # solcells|park follow in this loop.
+                continue
             shorter = min(len(base), len(right))
             if strict and base == left and shorter < 5 and base not in _PRODUCTIVE_SHORT:
                 continue  # tran|sport, fort|sätta, besk|rivning: short part, no linking element

@@ -24,7 +24,7 @@ from typing import Any
 from ecs_tagger.preprocess.compounds import ALPHA_RE, MIN_COMPOUND_LEN, CompoundSplitter, words
 from ecs_tagger.preprocess.pipelines import SPACY_LANG, get_pipeline
 
-__all__ = ["Lexicon", "get_lexicon", "lemmas_of"]
+__all__ = ["Lexicon", "get_lexicon", "lemmas_and_words", "lemmas_of"]
 
 #: Lookup tables consulted in order when a form is missing from the pipeline's own table.
 _FALLBACK_TABLES: dict[str, tuple[str, ...]] = {"nb": ("da",)}
@@ -41,6 +41,44 @@ _EXTRA_STOP_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset(),
     "nb": words("samt ca"),
     "da": words("samt ca"),
+}
+
+
+def _paradigm(lemma: str, *forms: str) -> dict[str, str]:
+    """``{form: lemma}`` for the lemma itself and each of ``forms``."""
+    return {form: lemma for form in (lemma, *forms)}
+
+
+#: Swedish forms the lookup table maps onto a rare homograph although the corpus uses them as
+#: nouns (or, for a few, as another word): ``mjölk`` -> ``mjölke`` (milt), ``bilar`` -> ``bila``
+#: (to hew), ``regler`` -> ``reglera``, ``städer`` -> ``städja``, ``fallet`` -> ``fallen``.
+#: Checked against the Projektbanken descriptions (``benchmarks/lemma_check.py``); each entry
+#: is tested in ``tests/test_preprocess_lemmas.py``.
+_SV_NOUN_EXCEPTIONS: dict[str, str] = {
+    **_paradigm("mjölk", "mjölken", "mjölkens", "mjölks"),
+    **_paradigm("bil", "bilar", "bilarna", "bilars", "bilarnas"),
+    **_paradigm("väg", "vägar", "vägarna", "vägars", "vägarnas"),
+    **_paradigm("järnväg", "järnvägar", "järnvägarna"),
+    **_paradigm("regel", "regler", "reglerna", "reglers"),
+    **_paradigm("stad", "städer", "städerna", "städers"),
+    **_paradigm("land", "länder", "länderna", "länders"),
+    **_paradigm("fall", "fallet", "fallen", "fallens", "fallets"),
+    **_paradigm("slut", "slutet", "slutets"),
+    **_paradigm("beslut", "beslutet", "besluten", "beslutets"),
+    **_paradigm("val", "valet", "valen", "valets"),
+    **_paradigm("tryck", "trycket"),
+    **_paradigm("avfall", "avfallet", "avfallets"),
+    **_paradigm("innehåll", "innehållet"),
+    **_paradigm("underhåll", "underhållet"),
+    **_paradigm("inspel", "inspelet"),
+    **_paradigm("utfall", "utfallet"),
+    **_paradigm("bortfall", "bortfallet"),
+    **_paradigm("studie", "studier", "studierna"),
+    "visar": "visa",
+    "nytt": "ny",
+    "vill": "vilja",
+    "fick": "få",
+    "tog": "ta",
 }
 
 #: Hand-made corrections of the lookup tables for frequent, harmful mappings.
@@ -60,6 +98,7 @@ _LEMMA_OVERRIDES: dict[str, dict[str, str]] = {
         "data": "data",
         "en": "en",
         "ens": "ens",
+        **_SV_NOUN_EXCEPTIONS,
     },
     "en": {
         "data": "data",
@@ -124,6 +163,10 @@ class Lexicon(CompoundSplitter):
         )
         self.stop_words: frozenset[str] = frozenset(w.lower() for w in stop_words)
         self.overrides = _LEMMA_OVERRIDES.get(lang, {})
+        # The overrides' lemmas are words too (mjölk, which the table lacks).
+        self.base_forms |= frozenset(
+            lemma for lemma in self.overrides.values() if ALPHA_RE.match(lemma)
+        )
         self.compounds = split_compounds
         #: Whether hyphen repair may treat a join that splits into two known words as a
         #: compound (not for English, whose compounds are written open).
@@ -152,6 +195,24 @@ class Lexicon(CompoundSplitter):
         return None
 
     # -- lemmas --------------------------------------------------------------------------
+    def _noun_reading(self, word: str, lemma: str) -> str | None:
+        """The noun ``word`` is a form of where the table gives a verb or participle, or None.
+
+        ``bussar`` -> ``buss`` (not the verb ``bussa``) when the table's definite plural
+        ``bussarna`` is the noun ``buss``: a noun with an -ar plural, used as such in this
+        field's texts. ``slutet`` -> ``slut`` (not the participle ``sluten``) when ``slut`` is a
+        form of the table: the -et is the noun's definite ending.
+        """
+        if word.endswith(("ar", "or", "er")) and lemma == word[:-2] + "a":
+            stem = word[:-2]
+            if self.lookup(word + "na") == stem:
+                return stem
+        if word.endswith("et") and lemma == word[:-2] + "en" and len(word) >= 5:
+            stem = word[:-2]
+            if stem in self.base_forms or self.lookup(stem) is not None:
+                return stem
+        return None
+
     def _lemma(self, word: str) -> str:
         """Lemma of the lower-case ``word`` (the word itself if unknown and not a compound)."""
         if word in self.overrides:
@@ -177,6 +238,9 @@ class Lexicon(CompoundSplitter):
                 return word  # lyckas is not lycka + passive s
             if word.endswith("ar") and lemma == word + "e" and word[:-1] in self.base_forms:
                 return word[:-1]  # handlar -> handla, not handlare (whose plural is handlare)
+            noun = self._noun_reading(word, lemma)
+            if noun is not None:
+                return noun
             if word in self.base_forms and lemma != word and not _is_inflection(word, lemma):
                 # A base form in its own right that the table maps to a homograph (företag ->
                 # företa, tillväxt -> tillväxa, mål -> måla): keep it. Real inflections of the
@@ -239,8 +303,20 @@ def lemmas_of(
     doc: Any, lexicon: Lexicon, *, split_compounds: bool, remove_stop_words: bool
 ) -> tuple[str, ...]:
     """Lemmas of the tokens of ``doc`` (see the module docstring), in text order."""
+    return lemmas_and_words(
+        doc, lexicon, split_compounds=split_compounds, remove_stop_words=remove_stop_words
+    )[0]
+
+
+def lemmas_and_words(
+    doc: Any, lexicon: Lexicon, *, split_compounds: bool, remove_stop_words: bool
+) -> tuple[tuple[str, ...], frozenset[str]]:
+    """:func:`lemmas_of` and the set of the text's word lemmas: the lemmas of its words, without
+    the compound and hyphen parts that follow them (``välfärdsteknik`` is a word lemma of
+    "välfärdsteknik", ``teknik`` only if the text also has the word "teknik")."""
     stops = lexicon.stop_words if remove_stop_words else frozenset()
     out: list[str] = []
+    whole: set[str] = set()
     for token in doc:
         if (
             token.is_space
@@ -273,6 +349,7 @@ def lemmas_of(
         if lemma in stops or len(lemma) < 2:
             continue
         out.append(lemma)
+        whole.add(lemma)
         if split_compounds:
             out.extend(p for p in parts if p not in stops and len(p) >= 2 and p != lemma)
-    return tuple(out)
+    return tuple(out), frozenset(whole)

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from ecs_tagger.language import LanguageGuess, detect_language
 from ecs_tagger.preprocess.cleaning import normalise, repair_hyphens, truncate
-from ecs_tagger.preprocess.lemmas import get_lexicon, lemmas_of
+from ecs_tagger.preprocess.lemmas import get_lexicon, lemmas_and_words
 from ecs_tagger.preprocess.pipelines import get_pipeline, language_code, pipeline_lang
 from ecs_tagger.preprocess.sentences import Sentence, sentences_of
 
@@ -58,6 +58,10 @@ class PreprocessedText:
     sentences: tuple[Sentence, ...]
     #: True when the input was longer than ``max_chars`` and was cut.
     truncated: bool = False
+    #: The lemmas of the text's own words: ``lemmas`` without the compound and hyphen parts
+    #: that are not also words of the text (``ring`` is not a word of "medicinering"). Evidence
+    #: terms are drawn from these. None when unknown (then every lemma counts).
+    words: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,9 @@ class Preprocessor:
         short prefixes (``IT-företag``, ``EU-stöd``, ``CO2-utsläpp``, ``e-hälsa``), capitals after
         the hyphen (``Öresund-Kattegat``), multi-word names (``Life Science-bolag``),
         coordinations (``svensk-norska``, ``lokalt-regionalt``) and ``bil- och`` (hyphen before
-        a space).
+        a space). A hyphen at the end of a line (``sjuk-⏎sköterskor``, also with CR LF line
+        ends and spaces around the break) is decided the same way; before a conjunction
+        (``livsmedels-⏎och``) it stays.
         """
         return self._clean(text)[0]
 
@@ -127,7 +133,7 @@ class Preprocessor:
                 continue
             by_lang.setdefault(pipeline_lang(guess), []).append(index)
 
-        analysed: dict[int, tuple[tuple[str, ...], tuple[Sentence, ...]]] = {}
+        analysed: dict[int, tuple[tuple[str, ...], frozenset[str], tuple[Sentence, ...]]] = {}
         for spacy_lang in sorted(by_lang):
             indices = by_lang[spacy_lang]
             nlp = get_pipeline(spacy_lang)
@@ -138,19 +144,19 @@ class Preprocessor:
                 disable=["lemmatizer"],  # we look lemmas up ourselves, lower-cased
             )
             for index, doc in zip(indices, docs, strict=True):
-                lemmas = lemmas_of(
+                lemmas, words = lemmas_and_words(
                     doc,
                     lexicon,
                     split_compounds=self.settings.split_compounds,
                     remove_stop_words=self.settings.remove_stop_words,
                 )
-                analysed[index] = (lemmas, sentences_of(doc))
+                analysed[index] = (lemmas, words, sentences_of(doc))
 
         results: list[PreprocessedText] = []
         for index, original in enumerate(originals):
             clean, truncated, _ = cleaned[index]
             guess = guesses[index]
-            lemmas, sentences = analysed.get(index, ((), ()))
+            lemmas, words, sentences = analysed.get(index, ((), frozenset(), ()))
             results.append(
                 PreprocessedText(
                     original=original,
@@ -160,6 +166,7 @@ class Preprocessor:
                     lemmas=lemmas,
                     sentences=sentences,
                     truncated=truncated,
+                    words=words,
                 )
             )
         return results

@@ -41,6 +41,9 @@ class TableFormat:
     header: tuple[Any, ...] = ()
     rows: int | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: Excel only: the input sheet's number formats and stored values
+    #: (`ecs_tagger.tables.excel.SheetStyles`), which Excel output gives back row by row.
+    styles: Any = field(default=None, compare=False, repr=False)
 
     @property
     def encoding_label(self) -> str | None:
@@ -49,6 +52,9 @@ class TableFormat:
             return None
         if self.encoding == "utf-8-sig":
             return "utf-8 (with BOM)"
+        if self.encoding == "utf-8-lines-cp1252":  # tables.encoding.MIXED_ENCODING
+            bom = " with BOM" if self.had_bom else ""
+            return f"utf-8{bom} (lines that are not UTF-8: cp1252)"
         return self.encoding
 
 
@@ -67,13 +73,15 @@ class WriteOptions:
 
     `header`: the header cells, one per column (CSV and Excel write them); `schema`: the Arrow
     schema of Parquet output (None: taken from the first frame); `row_group_rows`: rows per
-    Parquet row group; `where`: the output file as named in messages.
+    Parquet row group; `where`: the output file as named in messages; `escape_formulas`: CSV
+    only, text cells that a spreadsheet would run as a formula get an apostrophe in front.
     """
 
     header: tuple[Any, ...]
     schema: Any = None
     row_group_rows: int = 20_000
     where: str = ""
+    escape_formulas: bool = False
 
 
 class FormatWriter(Protocol):

@@ -1,7 +1,8 @@
 """Cell rules shared by every format: what counts as empty, a cell as text, a cell as JSON.
 
 `MISSING` marks a JSON Lines key that a record lacks; `is_blank` says which cells hold nothing;
-`unique_names` turns a header into frame column names; `text_cell` is a cell as CSV writes it;
+`unique_names` turns a header into frame column names; `text_cell` is a cell as CSV writes it
+(`escape_formula` the same with an apostrophe before a would-be formula);
 `plain` and `json_default` make cells JSON-ready (JSON Lines output, nested values in CSV and
 Excel).
 """
@@ -100,6 +101,17 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | np.ndarray):
         return [plain(v) for v in value]
     return value
+
+
+#: First characters that make a typed cell a formula in a spreadsheet (OWASP's list for CSV
+#: injection: ``=`` ``+`` ``-`` ``@``, tab, carriage return).
+FORMULA_MARKS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(text: str) -> str:
+    """`text` with an apostrophe in front if a spreadsheet would run it as a formula (it starts
+    with one of `FORMULA_MARKS`), as OWASP advises for CSV files; otherwise as it is."""
+    return "'" + text if text.startswith(FORMULA_MARKS) else text
 
 
 def text_cell(value: Any) -> str:

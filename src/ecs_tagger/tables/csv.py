@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ecs_tagger.errors import InputError
+from ecs_tagger.errors import InputError, counted
 from ecs_tagger.tables.base import (
     WHOLE_CHUNK_ROWS,
     FormatWriter,
@@ -26,8 +26,8 @@ from ecs_tagger.tables.base import (
     WriteOptions,
     whole_table,
 )
-from ecs_tagger.tables.cells import is_blank, text_cell, unique_names
-from ecs_tagger.tables.encoding import detect_encoding
+from ecs_tagger.tables.cells import escape_formula, is_blank, text_cell, unique_names
+from ecs_tagger.tables.encoding import MIXED_ENCODING, find_encoding, mixed_note
 
 EXTENSIONS = (".csv", ".tsv", ".txt")
 SHEETS = False
@@ -84,7 +84,8 @@ def sniff_separator(sample: str, at_end: bool = True, default: str = ",") -> str
 
 def detect(path: Path, options: ReadOptions) -> TableFormat:
     """Encoding, separator, line ends and header of a CSV file."""
-    encoding, bom, note = detect_encoding(path, options.encoding)
+    found = find_encoding(path, options.encoding)
+    encoding, bom, note = found.encoding, found.had_bom, found.note
     try:
         sample, at_end = _read_sample(path, encoding)
     except UnicodeError as error:
@@ -103,6 +104,9 @@ def detect(path: Path, options: ReadOptions) -> TableFormat:
     lineterminator = "\r\n" if first_newline > 0 and sample[first_newline - 1] == "\r" else "\n"
     records = _records(sample, separator, at_end, limit=2)
     header = tuple(records[0]) if records else ()
+    if found.legacy_lines:
+        rows = _rows_of_lines(path, encoding, separator, found.legacy_lines)
+        note = mixed_note(path, found.legacy_lines, rows)
     notes = (note,) if note else ()
     return TableFormat(
         "csv",
@@ -116,6 +120,36 @@ def detect(path: Path, options: ReadOptions) -> TableFormat:
         None,
         notes,
     )
+
+
+def _rows_of_lines(
+    path: Path, encoding: str, separator: str, lines: tuple[int, ...]
+) -> list[int] | None:
+    """The data rows (1-based, as `iter_chunks` counts them) that hold the given file lines.
+
+    None when the file cannot be parsed (`iter_chunks` then reports the problem).
+    """
+    rows: list[int] = []
+    wanted = iter(sorted(lines))
+    line = next(wanted, None)
+    try:
+        with path.open("r", encoding=encoding, newline="") as handle:
+            reader = csv.reader(handle, delimiter=separator)
+            next(reader, None)  # the header, as `iter_chunks` takes it
+            row = 0
+            while line is not None and line <= reader.line_num:
+                line = next(wanted, None)  # a header line: no row
+            for record in reader:
+                if record:
+                    row += 1
+                while line is not None and line <= reader.line_num:
+                    rows.append(row)
+                    line = next(wanted, None)
+                if line is None:
+                    break
+    except (csv.Error, UnicodeDecodeError):
+        return None
+    return rows
 
 
 def iter_chunks(path: Path, fmt: TableFormat, chunk_rows: int) -> Iterator[pd.DataFrame]:
@@ -137,9 +171,9 @@ def iter_chunks(path: Path, fmt: TableFormat, chunk_rows: int) -> Iterator[pd.Da
                         if any(extra):
                             raise InputError(
                                 f"{path}: line {reader.line_num} (row {start + len(rows) + 1}) has "
-                                f"{len(record)} cells but the header has {width} columns "
-                                f"(separator {fmt.separator!r}); fix the row, or pass separator= "
-                                "if the separator is wrong"
+                                f"{counted(len(record), 'cell')} but the header has "
+                                f"{counted(width, 'column')} (separator {fmt.separator!r}); fix "
+                                "the row, or give the right separator with --separator"
                             )
                         record = record[:width]
                     elif len(record) < width:
@@ -162,7 +196,8 @@ def iter_chunks(path: Path, fmt: TableFormat, chunk_rows: int) -> Iterator[pd.Da
         except UnicodeDecodeError as error:
             raise InputError(
                 f"{path}: after line {reader.line_num} the file holds bytes that are not "
-                f"{fmt.encoding} ({error.reason}); pass encoding="
+                f"{fmt.encoding} ({error.reason}); give the file's encoding with --encoding "
+                "(e.g. --encoding cp1252)"
             ) from None
 
 
@@ -185,6 +220,7 @@ def output_format(path: Path, like: TableFormat | None = None) -> TableFormat:
             "utf-8",
             "utf8",
             "utf-8-sig",
+            MIXED_ENCODING,
         )
         bom = like.had_bom or legacy
         lineterminator = like.lineterminator
@@ -194,21 +230,48 @@ def output_format(path: Path, like: TableFormat | None = None) -> TableFormat:
 
 
 class _CsvWriter(TextFileWriter):
-    """Writes the header cells, then every cell as `text_cell` gives it."""
+    """Writes the header cells, then every cell as `text_cell` gives it (with `escape_formula`
+    for text cells when formulas are escaped).
+
+    The csv module quotes a cell holding a line end only if the line end is the file's own: with
+    ``\\n`` line ends a cell holding a bare ``\\r`` would be written unquoted and split its row
+    when read back, so such rows are written with every cell quoted.
+    """
 
     def __init__(self, temp: Path, fmt: TableFormat, options: WriteOptions) -> None:
         super().__init__(temp, fmt)
+        separator, lineterminator = fmt.separator or ",", fmt.lineterminator
         self.csv = csv.writer(
             self.handle,
-            delimiter=fmt.separator or ",",
-            lineterminator=fmt.lineterminator,
+            delimiter=separator,
+            lineterminator=lineterminator,
             quoting=csv.QUOTE_MINIMAL,
         )
-        self.csv.writerow(["" if is_blank(c) else str(c) for c in options.header])
+        self.quoted = csv.writer(
+            self.handle, delimiter=separator, lineterminator=lineterminator, quoting=csv.QUOTE_ALL
+        )
+        self.bare_cr = "\r" not in fmt.lineterminator
+        self.escape = options.escape_formulas
+        header = ["" if is_blank(c) else str(c) for c in options.header]
+        self._write_rows([[escape_formula(c) for c in header] if self.escape else header])
+
+    def _write_rows(self, rows: list[list[str]]) -> None:
+        if self.bare_cr and any("\r" in cell for row in rows for cell in row):
+            for row in rows:
+                (self.quoted if any("\r" in cell for cell in row) else self.csv).writerow(row)
+        else:
+            self.csv.writerows(rows)
 
     def write(self, frame: pd.DataFrame) -> None:
         columns = [frame[c].tolist() for c in frame.columns]
-        self.csv.writerows([text_cell(v) for v in row] for row in zip(*columns, strict=True))
+        if self.escape:
+            rows = [
+                [escape_formula(v) if isinstance(v, str) else text_cell(v) for v in row]
+                for row in zip(*columns, strict=True)
+            ]
+        else:
+            rows = [[text_cell(v) for v in row] for row in zip(*columns, strict=True)]
+        self._write_rows(rows)
 
 
 def open_writer(temp: Path, fmt: TableFormat, options: WriteOptions) -> FormatWriter:

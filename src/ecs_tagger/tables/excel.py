@@ -1,9 +1,17 @@
-"""Excel workbooks (.xlsx, .xlsm): cells keep their Python values (text, numbers, dates, booleans).
+"""Excel workbooks (.xlsx, .xlsm): cells as Excel shows them, written back as they were.
 
-Formulas are read as their last computed values. The reader used here cannot stream, so a sheet
-is read whole (Excel holds at most 1,048,576 rows anyway). Output is byte-deterministic (fixed
-document and zip entry times); cells over Excel's 32,767-character limit are cut and control
-characters Excel cannot store are removed, each with a warning.
+Reading (openpyxl, read-only): text as written (``N/A``, ``NULL`` and ``#N/A`` stay text), numbers
+(whole ones as ints), ids stored as numbers with a zero-padded format as the text Excel shows
+(``0180``), dates whose format shows no time as dates, date-times, booleans; formulas give their
+last computed values (see `ecs_tagger.tables.numfmt`). The reader cannot stream, so a sheet is read
+whole (Excel holds at most 1,048,576 rows anyway).
+
+Writing: every text is a text cell, value unchanged (``=HYPERLINK(...)``, ``+46 ...``, ``-5``,
+``@x`` and ``#N/A`` are never formulas or errors, and stay text when edited in Excel). Output of
+an Excel input keeps, row by row, each cell's number format and stored value (`SheetStyles`).
+Output is byte-deterministic (fixed document and zip entry times); cells over Excel's
+32,767-character limit are cut and control characters Excel cannot store are removed, each with
+a warning.
 """
 
 from __future__ import annotations
@@ -14,15 +22,17 @@ import json
 import re
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ecs_tagger.errors import InputError
+from ecs_tagger.errors import InputError, counted
 from ecs_tagger.tables.base import FormatWriter, ReadOptions, TableFormat, WriteOptions
-from ecs_tagger.tables.cells import is_blank, json_default, plain, unique_names
+from ecs_tagger.tables.cells import FORMULA_MARKS, is_blank, json_default, plain, unique_names
+from ecs_tagger.tables.numfmt import display_text, shows_time
 
 EXTENSIONS = (".xlsx", ".xlsm")
 SHEETS = True
@@ -31,6 +41,14 @@ EXCEL_CELL_LIMIT = 32767
 _EPOCH_ZIP = (1980, 1, 1, 0, 0, 0)
 _FIXED_TIME = dt.datetime(2000, 1, 1)
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: Texts Excel reads as error values.
+_ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | decimal.Decimal | dt.date | dt.time) and not isinstance(
+        value, bool
+    )
 
 
 def detect(path: Path, options: ReadOptions) -> TableFormat:
@@ -62,34 +80,147 @@ def detect(path: Path, options: ReadOptions) -> TableFormat:
     return TableFormat("excel", None, None, sheet, False, "\n", unique_names(header), tuple(header))
 
 
-def read_excel_sheet(path: str | Path, fmt: TableFormat) -> tuple[TableFormat, pd.DataFrame]:
-    """A whole Excel sheet as a frame of cell values, and the completed format."""
-    path = Path(path)
+@dataclass
+class SheetStyles:
+    """What Excel output needs to give back the cells of an input sheet as they were.
+
+    `number_formats` maps a column (frame name) to the number format of each of its data rows
+    (0-based; None for ``General`` and for text cells); only columns with a format are present.
+    `originals` maps a column to {row: (stored value, Excel data type, frame value)} for the
+    cells whose frame value differs from the stored one: ids shown through a zero-padded format
+    (frame ``"0180"``, stored 180), dates with a time their format hides, and error cells
+    (``#N/A``).
+    """
+
+    number_formats: dict[str, list[str | None]] = field(default_factory=dict)
+    originals: dict[str, dict[int, tuple[Any, str, Any]]] = field(default_factory=dict)
+
+    def cell(self, column: str, row: int, value: Any) -> tuple[str | None, tuple[Any, str] | None]:
+        """(number format or None, (stored value, data type) or None) of the data cell at `row`
+        (0-based) of `column` whose frame value is `value` (a changed value has no original)."""
+        formats = self.number_formats.get(column)
+        number_format = formats[row] if formats is not None and row < len(formats) else None
+        kept = self.originals.get(column, {}).get(row)
+        if kept is None or kept[2] != value:
+            return number_format, None
+        return number_format, (kept[0], kept[1])
+
+
+def _cell_value(cell: Any) -> tuple[Any, str | None, tuple[Any, str, Any] | None]:
+    """(frame value, number format to keep, original to keep) of one read-only cell.
+
+    Whole floats become ints; numbers in an id format become the text Excel shows (``0180``);
+    date-times in a format without a time become dates; errors become their text (``#N/A``).
+    """
+    value = cell.value
+    kind = getattr(cell, "data_type", "n")
+    if value is None:
+        return None, None, None
+    if kind == "e":
+        return str(value), None, (value, "e", str(value))
+    if isinstance(value, str | bool):
+        return value, None, None
+    number_format = cell.number_format
+    if number_format == "General":
+        number_format = None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int | float):
+        shown = display_text(value, number_format)
+        if shown is not None:
+            return shown, number_format, (value, "n", shown)
+        return value, number_format, None
+    if isinstance(value, dt.datetime) and not shows_time(number_format):
+        original = None if value.time() == dt.time(0) else (value, "d", value.date())
+        return value.date(), number_format, original
+    return value, number_format, None
+
+
+def _sheet_rows(path: Path, sheet: str) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The cells of a sheet as (values, [(format, original) per cell]) rows; trailing empty rows
+    and cells dropped, as Excel shows the sheet."""
+    import openpyxl
+
     try:
-        raw = pd.read_excel(
-            path, sheet_name=fmt.sheet, header=None, dtype=object, engine="openpyxl"
-        )
-    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as error:
-        raise InputError(f"{path}: cannot read sheet {fmt.sheet!r}: {error}") from None
-    if raw.empty:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise InputError(f"{path}: not a readable Excel workbook (.xlsx): {error}") from None
+    values: list[list[Any]] = []
+    styles: list[list[Any]] = []
+    try:
+        if sheet not in workbook.sheetnames:
+            raise InputError(f"{path}: there is no sheet named {sheet!r}")
+        worksheet = workbook[sheet]
+        worksheet.reset_dimensions()  # some writers store wrong dimensions
+        last = -1
+        for row in worksheet.iter_rows():
+            cells = [_cell_value(cell) for cell in row]
+            while cells and cells[-1][0] is None:
+                cells.pop()
+            if cells:
+                last = len(values)
+            values.append([value for value, _, _ in cells])
+            styles.append([(number_format, original) for _, number_format, original in cells])
+    except (KeyError, ValueError, zipfile.BadZipFile) as error:
+        raise InputError(f"{path}: cannot read sheet {sheet!r}: {error}") from None
+    finally:
+        workbook.close()
+    return values[: last + 1], styles[: last + 1]
+
+
+def read_excel_sheet(path: str | Path, fmt: TableFormat) -> tuple[TableFormat, pd.DataFrame]:
+    """A whole Excel sheet as a frame of cell values, and the completed format.
+
+    Cells are what Excel shows (see `ecs_tagger.tables.numfmt`): text as written (also ``N/A``
+    or ``NULL``), numbers (whole ones as ints), ids in a zero-padded format as their text
+    (``0180``), dates without a time as dates, date-times, booleans, errors as their text
+    (``#N/A``); formulas give their last computed values. The format's `styles` (`SheetStyles`)
+    let Excel output keep number formats and the stored values.
+    """
+    path = Path(path)
+    sheet = fmt.sheet or ""
+    rows, row_styles = _sheet_rows(path, sheet)
+    if not rows:
         raise InputError(
             f"{path}: sheet {fmt.sheet!r} is empty; a header row with column names is needed"
         )
-    header = list(raw.iloc[0])
-    while (
-        len(header) > 1
-        and is_blank(header[-1])
-        and raw.iloc[1:, len(header) - 1].map(is_blank).all()
-    ):
+    width = max(len(row) for row in rows)
+    header = rows[0] + [None] * (width - len(rows[0]))
+    data_rows = rows[1:]
+    while len(header) > 1 and header[-1] is None and all(len(r) < len(header) for r in data_rows):
         header.pop()
-    data = raw.iloc[1:, : len(header)].copy()
-    data = data.astype(object).where(~data.map(is_blank), None)
     columns = unique_names(header)
-    data.columns = list(columns)
-    data.index = pd.RangeIndex(0, len(data))
-    header_cells = tuple(None if is_blank(h) else h for h in header)
+    count = len(columns)
+    data = pd.DataFrame(
+        [row[:count] + [None] * (count - len(row)) for row in data_rows],
+        columns=list(columns),
+        dtype=object,
+    )
+    if data.empty:
+        data = pd.DataFrame({name: pd.Series([], dtype=object) for name in columns})
+    data.index = pd.RangeIndex(0, len(data_rows))
+    styles = SheetStyles()
+    for position, cells in enumerate(row_styles[1:]):
+        for name, (number_format, original) in zip(columns, cells, strict=False):
+            if number_format is not None:
+                formats = styles.number_formats.setdefault(name, [None] * len(data_rows))
+                formats[position] = number_format
+            if original is not None:
+                styles.originals.setdefault(name, {})[position] = original
+    header_cells = tuple(header)
     return (
-        TableFormat("excel", None, None, fmt.sheet, False, "\n", columns, header_cells, len(data)),
+        TableFormat(
+            "excel",
+            None,
+            None,
+            fmt.sheet,
+            False,
+            "\n",
+            columns,
+            header_cells,
+            len(data),
+            styles=styles,
+        ),
         data,
     )
 
@@ -109,9 +240,11 @@ def read(path: Path, fmt: TableFormat) -> pd.DataFrame:
 
 
 def output_format(path: Path, like: TableFormat | None = None) -> TableFormat:
-    """Excel output keeps the input's sheet name (`Sheet1` otherwise)."""
-    sheet = like.sheet if like is not None and like.kind == "excel" and like.sheet else "Sheet1"
-    return TableFormat("excel", sheet=sheet)
+    """Excel output keeps the input's sheet name (`Sheet1` otherwise) and, row by row, the input
+    sheet's number formats and stored values (`SheetStyles`; the rows must be the input's)."""
+    if like is None or like.kind != "excel":
+        return TableFormat("excel", sheet="Sheet1")
+    return TableFormat("excel", sheet=like.sheet or "Sheet1", styles=like.styles)
 
 
 class _ExcelWriter:
@@ -129,7 +262,10 @@ class _ExcelWriter:
         self._workbook.properties.created = _FIXED_TIME
         self._workbook.properties.creator = "ecs-tagger"
         self._sheet = self._workbook.create_sheet(fmt.sheet or "Sheet1")
-        self._sheet.append([self._cell(c, "header", 0) for c in options.header])
+        self._styles: SheetStyles | None = fmt.styles
+        self._sheet.append(
+            [self._styled(self._cell(c, "header", 0), "", -1, c) for c in options.header]
+        )
 
     def _cell(self, value: Any, column: str, row: int) -> Any:
         if is_blank(value):
@@ -160,24 +296,46 @@ class _ExcelWriter:
             return value
         return str(value)
 
-    def write(self, frame: pd.DataFrame) -> None:
+    def _styled(self, cell: Any, name: str, position: int, value: Any) -> Any:
+        """The cell to append: text always as text (never a formula or an error), the input
+        sheet's number format and stored value where it has them, dates without a time shown as
+        dates. `position` is the 0-based data row (-1: the header), `value` the frame cell."""
         from openpyxl.cell import WriteOnlyCell
 
+        number_format, original = None, None
+        if self._styles is not None and position >= 0:
+            number_format, original = self._styles.cell(name, position, value)
+        if original is not None:
+            wrapped = WriteOnlyCell(self._sheet, value=original[0])
+            wrapped.data_type = original[1]
+        elif isinstance(cell, str):
+            if not cell.startswith(FORMULA_MARKS) and cell not in _ERROR_CODES:
+                return cell  # plain text: openpyxl writes it as text
+            wrapped = WriteOnlyCell(self._sheet, value=cell)
+            wrapped.data_type = "s"  # a text cell, not a formula (=...) or an error (#N/A)
+            wrapped.quotePrefix = True  # and Excel keeps it text when the cell is edited
+            return wrapped
+        elif isinstance(cell, dt.datetime) or (number_format and _is_number(cell)):
+            wrapped = WriteOnlyCell(self._sheet, value=cell)
+            if isinstance(cell, dt.datetime) and cell.time() == dt.time(0):
+                wrapped.number_format = "yyyy-mm-dd"
+        else:
+            return cell
+        if number_format:
+            wrapped.number_format = number_format
+        return wrapped
+
+    def write(self, frame: pd.DataFrame) -> None:
         names = [str(c) for c in frame.columns]
         columns = [frame[c].tolist() for c in frame.columns]
         for offset, row in enumerate(zip(*columns, strict=True)):
-            number = self.rows + offset + 1
-            cells: list[Any] = []
-            for name, value in zip(names, row, strict=True):
-                cell = self._cell(value, name, number)
-                if isinstance(cell, dt.datetime):
-                    wrapped = WriteOnlyCell(self._sheet, value=cell)
-                    if cell.time() == dt.time(0):
-                        wrapped.number_format = "yyyy-mm-dd"
-                    cells.append(wrapped)
-                else:
-                    cells.append(cell)
-            self._sheet.append(cells)
+            position = self.rows + offset
+            self._sheet.append(
+                [
+                    self._styled(self._cell(value, name, position + 1), name, position, value)
+                    for name, value in zip(names, row, strict=True)
+                ]
+            )
         self.rows += len(frame)
 
     def finish(self) -> list[str]:
@@ -186,20 +344,32 @@ class _ExcelWriter:
         warnings = []
         if self._long_cells:
             warnings.append(
-                f"{self._long_cells} cells were longer than Excel's limit of "
+                f"{counted(self._long_cells, 'cell')} longer than Excel's limit of "
                 f"{EXCEL_CELL_LIMIT} "
-                f"characters and were cut (first: {self._first_long}); write CSV or Parquet to "
+                f"characters cut (first: {self._first_long}); write CSV or Parquet to "
                 "keep them whole"
             )
         if self._illegal_cells:
             warnings.append(
-                f"{self._illegal_cells} cells held control characters that Excel cannot store; "
-                "they were removed"
+                f"{counted(self._illegal_cells, 'cell')} with control characters that Excel "
+                "cannot store: those characters were removed"
             )
         return warnings
 
     def abort(self) -> None:
         """Nothing is open: the workbook is written to disk by `finish` only."""
+
+
+def keep_texts_as_text(worksheet: Any) -> None:
+    """Make every cell of an openpyxl `worksheet` that openpyxl took from a text as a formula
+    (``=HYPERLINK(...)``) or an error (``#N/A``) a text cell again, value unchanged.
+
+    For workbooks written with openpyxl or `pandas.DataFrame.to_excel` outside `TableWriter`.
+    """
+    for row in worksheet.iter_rows():
+        for cell in row:
+            if cell.data_type in ("f", "e") and isinstance(cell.value, str):
+                cell.data_type = "s"
 
 
 def open_writer(temp: Path, fmt: TableFormat, options: WriteOptions) -> FormatWriter:

@@ -26,7 +26,7 @@ from ecs_tagger.tables.base import (
     whole_table,
 )
 from ecs_tagger.tables.cells import MISSING, json_default, plain
-from ecs_tagger.tables.encoding import detect_encoding
+from ecs_tagger.tables.encoding import find_encoding, mixed_note
 
 EXTENSIONS = (".jsonl", ".ndjson")
 SHEETS = False
@@ -53,15 +53,22 @@ def _json_records(path: Path, encoding: str) -> Iterator[tuple[int, dict[str, An
 
 def detect(path: Path, options: ReadOptions) -> TableFormat:
     """Encoding, keys and row count of a JSON Lines file (a separator does not apply)."""
-    encoding, bom, note = detect_encoding(path, options.encoding)
+    found = find_encoding(path, options.encoding)
+    encoding, bom, note = found.encoding, found.had_bom, found.note
     keys: dict[str, None] = {}
     rows = 0
-    for _, record in _json_records(path, encoding):
+    legacy = set(found.legacy_lines)
+    legacy_rows: list[int] = []
+    for number, record in _json_records(path, encoding):
         rows += 1
+        if number in legacy:
+            legacy_rows.append(rows)
         for key in record:
             if key not in keys:
                 keys[key] = None
     columns = tuple(keys)
+    if found.legacy_lines:
+        note = mixed_note(path, found.legacy_lines, legacy_rows)
     return TableFormat(
         "jsonl", encoding, None, None, bom, "\n", columns, columns, rows, (note,) if note else ()
     )

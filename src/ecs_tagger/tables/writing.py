@@ -44,7 +44,11 @@ class TableWriter:
 
     `fmt` comes from `output_format`; `header` (optional) gives the header cells to write instead of
     the frame's column names, for the leading columns (CSV and Excel). `schema` fixes the Arrow
-    schema of Parquet output (otherwise taken from the first frame). Used as a context manager, the
+    schema of Parquet output (otherwise taken from the first frame). `escape_formulas` (CSV output
+    only) puts an apostrophe before every text cell that starts with ``=`` ``+`` ``-`` ``@``, a
+    tab or a carriage return, so that a spreadsheet shows it as text instead of running it as a
+    formula (OWASP's advice on CSV injection); other formats need no escaping (Excel output writes
+    every text as a text cell). Used as a context manager, the
     file is committed on success and removed on error. `warnings` lists what was changed to fit the
     format (e.g. Excel's 32,767-character cell limit).
     """
@@ -61,20 +65,19 @@ class TableWriter:
         header: Sequence[Any] | None = None,
         schema: Any = None,
         row_group_rows: int = 20_000,
+        escape_formulas: bool = False,
     ) -> None:
         self.path = Path(path)
         self.fmt = fmt or output_format(self.path)
         if self.path.exists() and not overwrite:
-            raise InputError(
-                f"{self.path}: the output file exists; pass overwrite=True (--overwrite) to "
-                "replace it"
-            )
+            raise InputError(f"{self.path}: the output file exists; use --overwrite to replace it")
         if not self.path.parent.is_dir():
             raise InputError(f"{self.path}: the folder {self.path.parent} does not exist")
         self.overwrite = overwrite
         self.header = list(header) if header is not None else None
         self.schema = schema
         self.row_group_rows = row_group_rows
+        self.escape_formulas = escape_formulas
         self.temp = self.path.with_name(f".{self.path.name}.partial-{os.getpid()}")
         self.rows = 0
         self.warnings: list[str] = []
@@ -105,6 +108,7 @@ class TableWriter:
             schema=self.schema,
             row_group_rows=self.row_group_rows,
             where=str(self.path),
+            escape_formulas=self.escape_formulas,
         )
         self._writer = FORMATS[self.fmt.kind].open_writer(self.temp, self.fmt, options)
         return self._writer
