@@ -13,6 +13,7 @@ from ecs_tagger.ann import available
 from ecs_tagger.corpus import OMS_REGIONS
 from ecs_tagger.errors import InputError
 from ecs_tagger.index import RegistryIndex
+from ecs_tagger.index.lexical import lexical_space
 from ecs_tagger.matching import cross_region_pairs
 from ecs_tagger.similarity import similar
 from similarity_support import (
@@ -20,6 +21,7 @@ from similarity_support import (
     swecris_frame,
     swecris_index,
     swecris_sample,
+    synthetic_index,
 )
 
 pytestmark = pytest.mark.usefixtures("corpus_root")
@@ -37,11 +39,13 @@ def _recall_at_1(source: str, target: str) -> float:
 
 
 def test_swedish_abstract_finds_its_english_abstract() -> None:
-    assert _recall_at_1("sv", "en") >= 0.95  # measured 0.98 (raw cosine: 0.93)
+    # measured 0.98 with the hybrid default and with the cosine alone (raw cosine: 0.93)
+    assert _recall_at_1("sv", "en") >= 0.95
 
 
 def test_english_abstract_finds_its_swedish_abstract() -> None:
-    assert _recall_at_1("en", "sv") >= 0.95  # measured 0.985 (raw cosine: 0.935)
+    # measured 0.975 with the hybrid default, 0.985 with the cosine alone (raw cosine: 0.935)
+    assert _recall_at_1("en", "sv") >= 0.95
 
 
 def test_text_queries_search_like_id_queries() -> None:
@@ -73,8 +77,9 @@ def area_consistency(index: RegistryIndex, k: int = 10) -> tuple[float, float]:
 
 def test_top_hits_share_area_tags_far_more_often_than_chance() -> None:
     rate, chance = area_consistency(pb_index())
-    # Measured on this 401-project index: 0.35 against 0.07 by chance (0.52 against 0.07 on all
-    # 2,106 Projektbanken projects; 0.46 there with raw, uncentred cosine).
+    # Measured on this 401-project index: 0.38 with the hybrid default, 0.35 with the cosine
+    # alone, against 0.07 by chance (0.52 against 0.07 on all 2,106 Projektbanken projects
+    # with the cosine; 0.46 there with raw, uncentred cosine).
     assert rate >= 3 * chance and rate - chance >= 0.15, (rate, chance)
 
 
@@ -104,8 +109,8 @@ def test_regional_and_area_filters_hold(backend: str) -> None:
         assert len(elsewhere) == 8 and all(own.isdisjoint(hit.regions) for hit in elsewhere)
         energy = similar(index, query, k=5, areas=["energy"], explain=False, backend=backend)
         assert energy and all("energy" in hit.areas for hit in energy)
-        close = similar(index, query, k=50, min_score=0.3, explain=False, backend=backend)
-        assert all(hit.similarity >= 0.3 for hit in close)
+        close = similar(index, query, k=50, min_score=0.15, explain=False, backend=backend)
+        assert all(hit.similarity >= 0.15 for hit in close)
         assert [hit.similarity for hit in close] == sorted(
             (h.similarity for h in close), reverse=True
         )
@@ -162,6 +167,95 @@ def test_hits_explain_why_they_match() -> None:
     assert all("Örebro" not in hit.regions for hit in by_text)
     with pytest.raises(InputError, match="query_regions"):
         similar(index, text, k=3, other_regions=True)
+
+
+# -- hybrid ranking ------------------------------------------------------------------------------
+def _tfidf_cosine(index: RegistryIndex, a: list[str], b: list[str]) -> float:
+    """The lexical cosine of two lemma lists, computed by hand: (1 + log count) * idf."""
+    idf = index.idf()
+
+    def weights(lemmas: list[str]) -> dict[str, float]:
+        counts = pd.Series(lemmas).value_counts()
+        return {t: (1 + np.log(c)) * idf[t] for t, c in counts.items()}
+
+    wa, wb = weights(a), weights(b)
+    dot = sum(w * wb.get(t, 0.0) for t, w in wa.items())
+    norm = np.sqrt(sum(w * w for w in wa.values()) * sum(w * w for w in wb.values()))
+    return float(dot / norm) if norm else 0.0
+
+
+def test_hybrid_similarity_adds_shared_rare_words_to_the_cosine() -> None:
+    rng = np.random.default_rng(3)
+    n = 30
+    vectors = rng.standard_normal((n, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = synthetic_index([["Uppsala"]] * n, [[]] * n, vectors=vectors)
+    filler = [f"ord{i}" for i in range(40)]
+    lemmas = [list(rng.choice(filler, 6, replace=False)) for _ in range(n)]
+    # The two rows nearest P0 by the cosine: the second shares three rare words with P0.
+    cosine = index.search_vectors @ index.search_vectors[0]
+    order = [int(p) for p in np.argsort(-cosine) if p != 0]
+    nearer, further = order[0], order[1]
+    lemmas[0] = ["biogas", "rötning", "gödsel", *lemmas[0]]
+    lemmas[further] = ["biogas", "rötning", "gödsel", *lemmas[further]]
+    other_language = order[5]
+    index.rows["lemmas"] = lemmas
+    index.rows.loc[other_language, "language"] = "en"
+    space = lexical_space(index)
+    assert space.weight > 0 and 0 <= space.slope <= 1
+
+    dense = similar(index, "P0", k=n - 1, method="dense", explain=False)
+    hybrid = similar(index, "P0", k=n - 1, explain=False)
+    assert dense.ids.index(f"P{nearer}") < dense.ids.index(f"P{further}")
+    assert hybrid.ids.index(f"P{further}") < hybrid.ids.index(f"P{nearer}")
+    assert [h.similarity for h in hybrid] == sorted((h.similarity for h in hybrid), reverse=True)
+    for hit in hybrid:
+        position = index.position(hit.id)
+        d = float(index.search_vectors[position] @ index.search_vectors[0])
+        if position == other_language:  # no shared lemmas across languages: imputed from d
+            lexical = space.slope * d
+        else:
+            lexical = _tfidf_cosine(index, lemmas[0], lemmas[position])
+        expected = (d + space.weight * lexical) / (1 + space.weight)
+        assert hit.similarity == pytest.approx(expected, abs=2e-4), hit.id
+    with pytest.raises(InputError, match="method must be"):
+        similar(index, "P0", method="bm25")
+
+
+@pytest.mark.parametrize("backend", [name for name in ("faiss", "usearch") if available(name)])
+def test_approximate_backends_give_the_exact_hybrid_hits(backend: str) -> None:
+    index = pb_index()
+    for query in _oms_queries()[:5]:
+        exact = similar(index, query, k=10, other_regions=True, explain=False, backend="exact")
+        approximate = similar(
+            index, query, k=10, other_regions=True, explain=False, backend=backend
+        )
+        assert len(set(exact.ids) & set(approximate.ids)) >= 9
+
+
+def test_the_judged_similarity_set_is_well_formed() -> None:
+    """benchmarks/similarity_judged: 40 seeded queries of Östra Mellansverige, every pooled pair
+    graded 0-2, candidates only from regions other than the query's."""
+    from ecs_tagger.corpus import load_projektbanken
+    from ecs_tagger.regions import split_regions
+
+    folder = Path(__file__).resolve().parents[1] / "benchmarks" / "similarity_judged"
+    queries = pd.read_csv(folder / "queries.tsv", sep="\t", dtype=str)
+    grades = pd.read_csv(folder / "grades.tsv", sep="\t", dtype={"grade": int})
+    assert len(queries) >= 40 and set(queries["stratum"]) == {
+        "food",
+        "health",
+        "energy",
+        "industry",
+        "none",
+    }
+    assert set(grades["grade"]) <= {0, 1, 2} and set(grades["query_id"]) == set(queries["query_id"])
+    assert not grades.duplicated(["query_id", "candidate_id"]).any()
+    projects = load_projektbanken().set_index("id")
+    assert projects.loc[queries["query_id"], "oms"].astype(bool).all()
+    regions = {i: set(split_regions(c)) for i, c in projects["county"].items()}
+    for pair in grades.itertuples():
+        assert regions[pair.query_id].isdisjoint(regions[pair.candidate_id]), pair
 
 
 # -- command line --------------------------------------------------------------------------------

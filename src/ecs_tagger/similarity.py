@@ -4,18 +4,32 @@
 >>> hits.to_frame()                      # one row per hit
 >>> hits[0].reason.query_sentence, hits[0].reason.hit_sentence, hits[0].reason.shared_terms
 
-Similarity is the cosine of the document embeddings *in the index's similarity space*: each
-vector minus the mean vector of its group (its language, or the short texts of its language),
-renormalised (see :meth:`RegistryIndex.centre`). Raw multilingual-e5 cosines crowd into
-0.8-0.92 and carry a language and a text-length component; centring spreads them (unrelated
-projects ~0, related work >= 0.25, closely related >= 0.3, the same text 1) and makes searches
-work across languages and lengths. Measured: on 200 SweCRIS projects a Swedish abstract finds
-its English abstract at rank 1 in 98 % of cases (93 % with raw cosine), the English its Swedish
-in 98.5 % (93.5 %), when the index holds both languages (at least ``MIN_LANGUAGE_ROWS`` rows
-each; a query in a language the index has too few rows of is centred on the overall mean); a
-project's title typed as a query finds the project at rank 1 in 87 % of cases on Projektbanken
-(9 % with raw cosine). A query by id never returns that project itself; a project listed in
-several regions is one row of the index, so it cannot be matched with itself.
+Hits are ranked by the *hybrid similarity* of :mod:`ecs_tagger.index.lexical` (``method=
+"hybrid"``, the default): the cosine of the document embeddings in the index's similarity space,
+fused with the cosine of the two texts' tf-idf vectors over their lemmas, with a weight fitted on
+the index; ``method="dense"`` ranks by the cosine alone. Judged by careful reading
+(benchmarks/similarity_judged: 40 Projektbanken queries of Östra Mellansverige, other regions
+only, pooled top 10s graded 0/1/2), the hybrid ranking reaches nDCG@10 0.59 and 5.2 related hits
+in 10, the cosine alone 0.48 and 4.1: the embedding alone lets projects that share only project
+prose ("förstudie", "samverkan", "nätverk") outrank projects on the same topic. The hybrid scale:
+the same text 1, unrelated projects about 0, related work mostly 0.1-0.3 (lower than the cosine:
+shared lemmas are rarer than shared meaning).
+
+The similarity space: each vector minus the mean vector of its group (its language, or the
+short texts of its language), renormalised (see :meth:`RegistryIndex.centre`). Raw
+multilingual-e5 cosines crowd into 0.8-0.92 and carry a language and a text-length component;
+centring spreads them (unrelated projects ~0, related work >= 0.25, closely related >= 0.3, the
+same text 1) and makes searches work across languages and lengths. Texts in different languages
+share no lemmas, so their lexical term is imputed from the cosine and they keep the dense order.
+Measured: on 200 SweCRIS projects a Swedish abstract finds its English abstract at rank 1 in
+98 % of cases with the hybrid ranking (98 % with the cosine alone, 93 % with raw cosine), the
+English its Swedish in 97.5 % (98.5 %, 93.5 %), when the index holds both languages (at least
+``MIN_LANGUAGE_ROWS`` rows each; a query in a language the index has too few rows of is centred
+on the overall mean); a project's title typed as a query finds the project at rank 1 among all
+2,106 Projektbanken projects in 80.5 % of 200 seeded cases with the hybrid ranking (80 % with the
+cosine alone; 9 % with raw cosine in an earlier measurement). A query by id never returns
+that project itself; a project listed in several regions is one row of the index, so it cannot
+be matched with itself.
 
 Why a hit matches (``explain=True``):
 
@@ -39,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from ecs_tagger.errors import InputError
+from ecs_tagger.index.lexical import LexicalSpace, fuse, lexical_space
 from ecs_tagger.language import detect_language
 from ecs_tagger.regions import normalise_regions
 
@@ -46,6 +61,13 @@ if TYPE_CHECKING:
     from ecs_tagger.index import RegistryIndex
     from ecs_tagger.tagger import Tagger
 
+#: How hits are ranked: "hybrid" (default; the dense cosine fused with the lexical tf-idf cosine,
+#: see :mod:`ecs_tagger.index.lexical`) or "dense" (the cosine in the similarity space alone).
+METHODS = ("hybrid", "dense")
+#: With an approximate backend, the hybrid ranking re-scores this many dense and as many lexical
+#: candidates per hit asked for (at least MIN_POOL of each).
+POOL_FACTOR = 20
+MIN_POOL = 200
 MAX_SENTENCES = 60
 MIN_SENTENCE_WORDS = 4
 SHARED_TERMS = 8
@@ -258,6 +280,7 @@ def similar(
     explain: bool = True,
     backend: str = "auto",
     tagger: Tagger | None = None,
+    method: str = "hybrid",
 ) -> Hits:
     """The `k` projects of `index` most similar to a project (by id) or to a text.
 
@@ -274,9 +297,14 @@ def similar(
     `explain` adds a :class:`MatchReason` to every hit. `backend`: "auto" (exact below
     :data:`ecs_tagger.ann.ANN_MIN_ROWS` rows, approximate above), "exact", or an ANN library.
     `tagger`: use its embedder and preprocessor (else they are recreated from the manifest).
+    `method`: "hybrid" (default) ranks by the hybrid similarity of :mod:`ecs_tagger.index.lexical`
+    (the cosine fused with the lemmas' tf-idf cosine), "dense" by the cosine alone; `similarity`
+    and `min_score` are on the scale of the method.
     """
     if k < 1:
         raise InputError(f"k must be at least 1, not {k}")
+    if method not in METHODS:
+        raise InputError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     if tagger is not None:
         index.attach(tagger)
     query, vector = _resolve_query(index, text_or_id, by, query_regions)
@@ -297,12 +325,14 @@ def similar(
         where=_row_mask(index, where),
     )
     mask = filters.mask(index)
-    scores, positions = index.searcher(backend).search(vector[None, :], k, mask=mask)
-    chosen = [
-        (int(p), float(s))
-        for p, s in zip(positions[0], scores[0], strict=True)
-        if p >= 0 and (min_score is None or s >= min_score)
-    ]
+    if method == "dense":
+        scores, positions = index.searcher(backend).search(vector[None, :], k, mask=mask)
+        ranked = [
+            (int(p), float(s)) for p, s in zip(positions[0], scores[0], strict=True) if p >= 0
+        ]
+    else:
+        ranked = _hybrid_ranking(index, query, vector, k, mask, backend)
+    chosen = [(p, s) for p, s in ranked if min_score is None or s >= min_score]
     reasons = explain_matches(index, query, [p for p, _ in chosen]) if explain and chosen else None
     hits = []
     for rank, (position, score) in enumerate(chosen, start=1):
@@ -322,6 +352,46 @@ def similar(
             )
         )
     return Hits(hits, query, index.codes)
+
+
+def _lexical_query(index: RegistryIndex, query: Query, space: LexicalSpace) -> Any:
+    if query.id is not None:
+        return space.matrix[index.position(query.id)]
+    return space.vector(index.preprocessor.process(query.text).lemmas)
+
+
+def _hybrid_ranking(
+    index: RegistryIndex,
+    query: Query,
+    vector: np.ndarray,
+    k: int,
+    mask: np.ndarray | None,
+    backend: str,
+) -> list[tuple[int, float]]:
+    """The best `k` allowed rows by hybrid similarity, as (position, similarity). Exact search
+    scores every allowed row; an approximate backend scores the union of its dense candidates
+    and the best lexical candidates (POOL_FACTOR per hit asked for)."""
+    from ecs_tagger.ann import resolve_backend
+
+    space = lexical_space(index)
+    allowed = np.ones(len(index), dtype=bool) if mask is None else mask
+    lexical = space.similarities(_lexical_query(index, query, space))
+    same_language = space.languages == query.language
+    if resolve_backend(backend, len(index)) == "exact":
+        candidates = np.flatnonzero(allowed)
+    else:
+        pool = max(POOL_FACTOR * k, MIN_POOL)
+        _, positions = index.searcher(backend).search(vector[None, :], pool, mask=mask)
+        lexical_allowed = np.where(allowed & same_language, lexical, -np.inf)
+        best = np.argsort(-lexical_allowed, kind="stable")[:pool]
+        best = best[np.isfinite(lexical_allowed[best])]
+        candidates = np.union1d(positions[0][positions[0] >= 0], best)
+    if not len(candidates):
+        return []
+    dense = index.search_vectors[candidates] @ np.asarray(vector, dtype=np.float32)
+    fused = fuse(dense.astype(np.float64), lexical[candidates], same_language[candidates], space)
+    order = np.lexsort((candidates, -fused))[:k]
+    return [(int(candidates[i]), float(fused[i])) for i in order]
 
 
 # -- explanations --------------------------------------------------------------------------------

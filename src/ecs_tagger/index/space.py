@@ -10,7 +10,8 @@ vectors carry a language and a length component: title-only rows all resemble ea
 Swedish text prefers any Swedish text to the English description of the same work (measured
 figures in :mod:`ecs_tagger.similarity`). The stored vectors stay the embedder's own; the space
 is derived when the index is loaded, so it follows the index's content (adding many rows shifts
-similarities slightly).
+similarities slightly). The lexical side of the ranking (tf-idf of the lemmas, fused with this
+cosine) is :mod:`ecs_tagger.index.lexical`.
 """
 
 from __future__ import annotations

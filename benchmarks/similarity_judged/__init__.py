@@ -1,0 +1,1 @@
+"""A judged benchmark of similar-initiative search on Projektbanken (see README.md here)."""

@@ -1,0 +1,3 @@
+from benchmarks.similarity_judged.judged import main
+
+main()
