@@ -33,8 +33,11 @@ lint: $(STAMP)
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
 
+# Opens the notebooks without the outputs of an earlier session (their widgets would show "Error
+# displaying widget: model not found"); reviews live in the corrections file, not in the notebook.
 notebook: $(STAMP)
-	$(BIN)/jupyter lab notebooks/review_tags.ipynb
+	$(BIN)/python notebooks/strip_outputs.py
+	$(BIN)/jupyter lab notebooks/review_tags.ipynb notebooks/similar_initiatives.ipynb
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

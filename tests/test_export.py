@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -135,3 +136,25 @@ def test_export_frame_without_reviews_and_bad_names(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="xlsx"):
         write_workbook({"x": frame}, tmp_path / "x.csv")
     assert not list(tmp_path.iterdir()), "nothing is left behind"
+
+
+def test_exports_are_new_dated_files_readable_by_others(tmp_path: Path) -> None:
+    from ecs_tagger.errors import InputError
+    from ecs_tagger.export import dated_export_path
+
+    when = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
+    first = dated_export_path(tmp_path, "../data/vårt register.xlsx", when=when)
+    assert first.name == "vårt_register_2026-11-30.xlsx"
+    session = _session(tmp_path)
+    mask = os.umask(0o022)
+    try:
+        export_reviewed(session, first, overwrite=False)
+    finally:
+        os.umask(mask)
+    assert first.stat().st_mode & 0o777 == 0o644, "readable by others, not owner-only"
+    second = dated_export_path(tmp_path, "../data/vårt register.xlsx", when=when)
+    assert second.name == "vårt_register_2026-11-30_2.xlsx"
+    with pytest.raises(InputError, match="exists"):
+        export_reviewed(session, first, overwrite=False)
+    about = load_workbook(first)["About"]
+    assert ["Model version", "test-model"] in [[c.value for c in row] for row in about.iter_rows()]

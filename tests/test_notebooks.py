@@ -3,6 +3,7 @@ corpus, on the first rows only (ECS_TAGGER_NOTEBOOK_ROWS), and are committed wit
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,28 @@ def _run(name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str)
     client.execute()
     errors = _outputs(notebook, "error")
     assert not errors, "\n".join(f"{e.ename}: {e.evalue}" for e in errors)
+    text = _text(notebook)
+    assert "Traceback" not in text, "a message, never a traceback"
+    undrawn = [o.data["text/plain"] for o in _outputs(notebook) if "data" in o
+               and "image/png" not in o.data and "<Figure size" in str(o.data.get("text/plain"))]
+    assert not undrawn, f"every figure is drawn, not shown as {undrawn}"
+    assert "<ecs_tagger" not in text, "no raw object repr"
     return notebook
+
+
+def _progress_bars(notebook: Any) -> str:
+    """The progress bars as displayed (their descriptions) and as they ended (the widget state
+    nbclient saves: "20/20" once the library's callback has reported every text)."""
+    shown = [str(o.data.get("text/plain", "")) for o in _outputs(notebook, "display_data")
+             if "application/vnd.jupyter.widget-view+json" in o.data]
+    return "\n".join(shown) + json.dumps(notebook.metadata.get("widgets", {}), ensure_ascii=False)
+
+
+def test_committed_notebooks_say_to_run_all_first() -> None:
+    for path in NOTEBOOKS.glob("*.ipynb"):
+        notebook = nbformat.read(path, as_version=4)
+        first = notebook.cells[0]
+        assert first.cell_type == "markdown" and "Run All Cells" in first.source.split("\n\n")[1]
 
 
 def test_committed_notebooks_have_no_outputs() -> None:
@@ -98,7 +120,12 @@ def test_review_notebook_runs_top_to_bottom(
     assert len(images) >= 3, "heat map, histograms and confusion are drawn"
     assert "Retrained with 3 reviewed rows" in text
     assert "cross-validated when the model was trained" in text or "Cross-validation was skipped" in text
-    assert (tmp_path / "out" / "reviewed_registry.xlsx").exists()
+    assert "Tagging" in _progress_bars(notebook) and f"{ROWS}/{ROWS}" in _progress_bars(notebook), \
+        "tagging shows a progress bar fed by the library's callback"
+    assert "Retraining" in _progress_bars(notebook)
+    exports = sorted((tmp_path / "out").glob("projektbanken_oms_*.xlsx"))
+    assert len(exports) == 1 and "Tags from model" in text
+    assert exports[0].stat().st_mode & 0o044, "the export is readable by others"
     assert store.path.read_bytes() == before, "running the notebook writes no review by itself"
 
 
@@ -106,12 +133,14 @@ def test_review_notebook_runs_top_to_bottom(
 def test_similar_initiatives_notebook_runs_top_to_bottom(
     corpus_root: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    notebook = _run("similar_initiatives.ipynb", monkeypatch, tmp_path)
+    notebook = _run("similar_initiatives.ipynb", monkeypatch, tmp_path,
+                    ECS_TAGGER_NOTEBOOK_ACTOR="Region Örebro län")
     text = _text(notebook)
+    assert "No actor called «Region Örebro län»" in text or "Actors most like" in text
+    assert "Reading the projects" in _progress_bars(notebook)
     assert f"RegistryIndex({ROWS} rows" in text
     assert "initiatives most like project" in text and "Why: " in text
     assert "Shared key words" in text
-    assert "Actors most like" in text or "names no actor" in text
     widgets = [o for o in _outputs(notebook, "display_data")
                if "application/vnd.jupyter.widget-view+json" in o.data]
     assert widgets, "the search widget is displayed"

@@ -85,3 +85,47 @@ def test_confusion_counts_kept_removed_added_and_absent_tags() -> None:
 @pytest.mark.parametrize("reviews", [[], {}])
 def test_confusion_without_reviews_says_so(reviews: Any) -> None:
     assert any("No reviews yet" in t for t in _texts(plots.correction_confusion(reviews, CODES)))
+
+
+def _png(figure: Figure) -> bytes | None:
+    """What a notebook shows for a figure (IPython draws no figure without axes: it then prints
+    "<Figure size ... with 0 Axes>")."""
+    from IPython.core.pylabtools import print_figure
+
+    return print_figure(figure, "png")  # type: ignore[no-any-return]
+
+
+def test_message_figures_are_drawn_in_a_notebook() -> None:
+    figure = plots.correction_confusion([], CODES)
+    assert _png(figure), "drawn as an image, not '<Figure size 600x120 with 0 Axes>'"
+    assert _png(plots.message_figure("nothing"))
+
+
+def test_histograms_use_a_linear_axis_cut_above_a_towering_bar() -> None:
+    tagged = tagged_registry()
+    frame = tagged.frame
+    frame["score_food"] = [0.01] * 30 + [0.5, 0.6, 0.7, 0.8, 0.9, 0.55, 0.65, 0.75, 0.85, math.nan]
+    figure = plots.score_histograms(tagged)
+    food = figure.axes[0]
+    assert food.get_yscale() == "linear"
+    assert food.get_ylim()[1] < 30, "the tall bar near 0 does not flatten the tagged bars"
+    assert any(t.get_text() == "↑ 30" for t in food.texts), "the cut bar shows its count"
+
+
+def test_heat_map_names_areas_in_words_and_marks_cells_on_few_projects() -> None:
+    frame = registry_frame()
+    long_name = {"food": "Framtidens livsmedelsförsörjning", "health": "Health",
+                 "energy": "Energy", "industry": "Industry"}
+    figure = plots.region_area_heatmap(frame, CODES, area_labels=long_name)
+    labels = [t.get_text() for t in figure.axes[0].get_xticklabels()]
+    assert "Framtidens\nlivsmedelsförsörjning" in labels, "labels split between words only"
+    default = plots.region_area_heatmap(frame, CODES)
+    names = [t.get_text().replace("\n", " ") for t in default.axes[0].get_xticklabels()]
+    assert not set(names) & set(CODES), f"area names, not codes: {names}"
+    title = default.axes[0].get_title()
+    assert "specialisation (location quotient)" in title and "colour: lq" not in title
+    assert default.axes[1].get_ylabel() == "specialisation (location quotient)"
+    hatched = [p for p in default.axes[0].patches if p.get_hatch()]
+    table = plots.region_area_table(frame, CODES)
+    assert len(hatched) == int((table["count"] < 5).sum()) > 0
+    assert "fewer than 5 projects" in default.get_supxlabel()

@@ -134,3 +134,14 @@ def test_missing_matplotlib_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)
     with pytest.raises(MissingDependencyError, match="matplotlib"):
         portfolio_figure(region_portfolio(small_index(), regions=["Uppsala"]))
+
+
+def test_cells_on_few_projects_are_hatched_and_say_so() -> None:
+    pytest.importorskip("matplotlib")
+    table = region_portfolio(small_index(), regions=["Uppsala", "Örebro"], include_none=False)
+    figure = portfolio_figure(table, min_count=2)
+    hatched = [p for p in figure.axes[0].patches if p.get_hatch()]
+    assert len(hatched) == int((table["count"] < 2).sum())
+    assert "fewer than 2 projects" in figure.get_supxlabel()
+    none = portfolio_figure(table, min_count=0)
+    assert not [p for p in none.axes[0].patches if p.get_hatch()] and not none.get_supxlabel()

@@ -3,6 +3,7 @@ similar initiatives as HTML."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from ecs_tagger import review
@@ -80,3 +81,85 @@ def test_similar_initiatives_html_names_the_reason_and_escapes() -> None:
     table = similar_table(hits)
     assert table.loc[1, "closest sentences"] == "«Vi bygger <biogas>.» ≈ «Biogas & gödsel.»"
     assert similar_table(Hits([], hits.query, CODES)).empty
+
+
+def test_widgets_show_whole_labels_titles_and_a_busy_search(session: ReviewSession) -> None:
+    pytest.importorskip("ipywidgets")
+    from ecs_tagger.widgets import RegistryBrowser, ReviewPanel
+
+    panel = ReviewPanel(session, queue_size=4)
+    assert panel.save_button.layout.width == "auto", "'Save ticked areas' is not cut off"
+    browser = RegistryBrowser(session)
+    label, ident = browser.row.options[0]
+    title = session.tagged.row(ident)["title"]
+    assert label.startswith(f"{ident} — ") and title[:20] in label, "the dropdown shows titles"
+
+
+def test_scroll_table_shows_every_row_wrapped() -> None:
+    import pandas as pd
+
+    from ecs_tagger.review.render import ScrollTable
+
+    frame = pd.DataFrame({"comment": [f"a long comment {i} " * 20 for i in range(120)]})
+    markup = ScrollTable(frame)._repr_html_()
+    assert markup.count("</tr>") == 121 and "..." not in markup
+    assert "overflow: auto" in markup and "white-space: normal" in markup
+
+
+def test_similar_browser_says_searching_and_suggests_actors_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("ipywidgets")
+    from ecs_tagger.widgets import SimilarBrowser, similar_actors_view
+    from similarity_support import synthetic_index
+
+    index = synthetic_index(
+        regions=[["Örebro"], ["Uppsala"], ["Örebro"], ["Gävleborg"]],
+        areas=[["food"], ["food"], ["energy"], []],
+        actors=["Regionförbundet Örebro län", "Region Uppsala", "Örebro läns landsting",
+                "Region Gävleborg"],
+    )
+    seen: list[tuple[bool, str]] = []
+
+    def search(self: SimilarBrowser) -> pd.DataFrame:
+        seen.append((self.button.disabled, self.button.description))
+        return pd.DataFrame()
+
+    monkeypatch.setattr(SimilarBrowser, "search", search)
+    browser = SimilarBrowser(index, project=str(index.rows["id"].iloc[0]))
+    seen.clear()
+    browser.mode.value = "actor"
+    browser.actor.value = "Regionförbundet Örebro län"
+    browser.refresh()
+    assert seen == [(True, "searching…")], "the button is disabled and says so while busy"
+    assert not browser.button.disabled and browser.button.description == "Find"
+    browser.actor.value = "Region Örebro län"
+    browser.refresh()
+    assert "Did you mean" in browser.result.value and "Regionförbundet Örebro län" in browser.result.value
+    view = similar_actors_view(index, "Region Örebro län")
+    assert "Did you mean" in view.data and "Traceback" not in view.data
+
+
+def test_language_sv_makes_the_widgets_evidence_tables_and_pictures_swedish(
+    session: ReviewSession,
+) -> None:
+    pytest.importorskip("ipywidgets")
+    pytest.importorskip("matplotlib")
+    from ecs_tagger import plots
+    from ecs_tagger.widgets import RegistryBrowser, ReviewPanel
+
+    panel = ReviewPanel(session, queue_size=4, language="sv")
+    assert panel.accept_button.description == "Taggarna stämmer"
+    assert panel.save_button.description == "Spara ikryssade områden"
+    assert "poäng" in panel.evidence.value or "Inget område taggat" in panel.evidence.value
+    assert " av 4" in panel.header.value
+    browser = RegistryBrowser(session, language="sv")
+    assert browser.region.description == "Län" and "rader" in browser.count.value
+    table = review.display_table(session.tagged.frame, session.tagged.codes, language="sv")
+    assert {"län", "titel", "taggar", "risk för fel"} <= set(table.columns)
+    figure = plots.region_area_heatmap(session.reviewed_frame(), CODES, language="sv")
+    assert "lokaliseringskvot" in figure.axes[0].get_title()
+    hist = plots.score_histograms(session.tagged, language="sv")
+    assert "taggade" in hist.axes[0].get_title() and hist.axes[0].get_xlabel() == "poäng"
+    empty = plots.correction_confusion([], CODES, language="sv")
+    assert any("Inga granskningar" in t.get_text() for ax in empty.axes for t in ax.texts)

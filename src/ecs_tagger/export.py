@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ecs_tagger.errors import InputError
 from ecs_tagger.review.render import area_names
 from ecs_tagger.review.session import (
     REVIEW_ACCEPTED,
@@ -244,10 +245,33 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: str | Path,
     os.close(handle)
     try:
         workbook.save(temporary)
+        # mkstemp makes the file owner-only; an export is for colleagues too (umask respected).
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def dated_export_path(directory: str | Path, registry: str, *, when: datetime | None = None,
+                      suffix: str = ".xlsx") -> Path:
+    """A new file for one registry and day: ``<directory>/<registry>_<YYYY-MM-DD>.xlsx``, or
+    ``..._2.xlsx``, ``..._3.xlsx`` when an export of that day exists (never an existing file)."""
+    stem = re.sub(r"[^\w.-]+", "_", Path(str(registry)).stem).strip("_.") or "registry"
+    day = (when or datetime.now(UTC)).strftime("%Y-%m-%d")
+    directory = Path(directory)
+    path = directory / f"{stem}_{day}{suffix}"
+    number = 2
+    while path.exists():
+        path = directory / f"{stem}_{day}_{number}{suffix}"
+        number += 1
     return path
 
 
@@ -257,8 +281,14 @@ def export_reviewed(
     *,
     swedish: bool = False,
     include_text: bool = True,
+    overwrite: bool = True,
 ) -> Path:
-    """Write the reviewed registry of `session` to an Excel workbook (see the module docstring)."""
+    """Write the reviewed registry of `session` to an Excel workbook (see the module docstring).
+
+    With ``overwrite=False`` an existing file is an error (:func:`dated_export_path` names a new
+    one per registry and day). The "about" sheet names the model that tagged the rows."""
+    if not overwrite and Path(path).exists():
+        raise InputError(f"{path} exists: choose another name (earlier exports are kept)")
     tagged = session.tagged
     taxonomy = tagged.taxonomy
     registry = reviewed_export_frame(
@@ -296,6 +326,7 @@ def export_reviewed(
 __all__ = [
     "HEADINGS",
     "STATUS_WORDS",
+    "dated_export_path",
     "export_reviewed",
     "review_log_frame",
     "reviewed_export_frame",

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ecs_tagger.corpus import OMS_REGIONS
 from ecs_tagger.errors import MissingDependencyError
+from ecs_tagger.words import say
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -44,7 +45,12 @@ def _figure(width: float, height: float) -> Figure:
 def message_figure(message: str, width: float = 6.0, height: float = 1.2) -> Figure:
     """A small figure holding only a message (where there is nothing to draw)."""
     figure = _figure(width, height)
-    figure.text(0.5, 0.5, message, ha="center", va="center", fontsize=11, wrap=True)
+    # The message sits in an (invisible) axes: a figure without axes is not drawn by a notebook,
+    # which prints "<Figure size ... with 0 Axes>" instead.
+    axes = figure.add_subplot()
+    axes.set_axis_off()
+    axes.text(0.5, 0.5, message, ha="center", va="center", fontsize=11, wrap=True,
+              transform=axes.transAxes)
     return figure
 
 
@@ -112,6 +118,7 @@ def region_area_heatmap(
     use_reviews: bool = True,
     area_labels: Mapping[str, str] | None = None,
     title: str | None = None,
+    language: str = "en",
 ) -> Figure:
     """Heat map of regions × areas (:func:`ecs_tagger.portfolio.portfolio_figure`): colour by
     `value` (``lq``: specialisation, ``share`` or ``count``), cells annotated with `annotate`."""
@@ -123,12 +130,31 @@ def region_area_heatmap(
     if table.empty or not table["projects"].any():
         return message_figure("No row of the registry lies in the regions asked for "
                               f"({', '.join(regions or [])}).")
-    source = "reviewed tags" if use_reviews and "final_areas" in frame.columns else "tags"
-    wrapped = {code: textwrap.fill(label, 16) for code, label in (area_labels or {}).items()}
+    lang = language
+    source = say("reviewed tags" if use_reviews and "final_areas" in frame.columns else "tags", lang)
+    labels = dict(area_labels) if area_labels else _default_area_labels(codes, lang)
+    # Whole words per line: a long word ("livsmedelsförsörjning") stays on one line.
+    wrapped = {code: textwrap.fill(label, 16, break_long_words=False, break_on_hyphens=False)
+               for code, label in labels.items()}
+    described = {"lq": "specialisation (location quotient)", "share": "share of projects",
+                 "count": "number of projects"}
+    numbers = {"count": "number of projects", "share": "share of projects"}
+    heading = say("Regions × areas ({source}). Colour: {colour}; numbers: {numbers}", lang,
+                  source=source, colour=say(described.get(value, value), lang),
+                  numbers=say(numbers.get(annotate, annotate), lang))
     return portfolio_figure(
-        table, value, annotate=annotate, area_labels=wrapped,
-        title=title or f"Regions × areas ({source}; colour: {value}, cells: {annotate})",
+        table, value, annotate=annotate, area_labels=wrapped, language=lang,
+        title=title or heading + (say(" and the quotient", lang) if value == "lq" else ""),
     )
+
+
+def _default_area_labels(codes: Sequence[str], language: str = "en") -> dict[str, str]:
+    """The areas' names when the codes are the shipped taxonomy's, else the codes."""
+    from ecs_tagger.review.render import area_names
+    from ecs_tagger.taxonomy import default_taxonomy
+
+    names = area_names(default_taxonomy(), language)
+    return {code: names.get(code, code) for code in codes}
 
 
 # -- score histograms ------------------------------------------------------------------------------------
@@ -137,11 +163,12 @@ def score_histograms(
     *,
     bins: int = 20,
     language: str = "en",
-    log: bool = True,
+    log: bool = False,
 ) -> Figure:
     """One histogram of scores per area, the decision threshold marked; tagged rows (score at or
-    above the threshold) in colour, the rest grey. `log` uses a logarithmic count axis (most
-    scores sit near 0)."""
+    above the threshold) in colour, the rest grey. The count axis is linear; when one bar (most
+    scores sit near 0) is far taller than the others, the axis is cut above the others and the
+    cut bar carries its count, so the tagged bars stay readable. `log` uses a logarithmic axis."""
     from ecs_tagger.review.render import AREA_COLOURS, area_names
 
     codes = tagged.codes
@@ -150,6 +177,8 @@ def score_histograms(
     rows = int(np.ceil(len(codes) / columns))
     figure = _figure(4.2 * columns, 2.8 * rows)
     axes = figure.subplots(rows, columns, squeeze=False)
+    from matplotlib.ticker import MaxNLocator
+
     edges = np.linspace(0.0, 1.0, bins + 1)
     for i, code in enumerate(codes):
         ax = axes[i // columns][i % columns]
@@ -161,20 +190,41 @@ def score_histograms(
         ax.hist([scores[~above], scores[above]], bins=edges, stacked=True, log=log,
                 color=["#bbbbbb", colour], edgecolor="#555555", linewidth=0.4,
                 label=["not tagged", "tagged"])
+        if not log:
+            _cut_tallest_bar(ax, np.histogram(scores, bins=edges)[0], edges)
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole rows, no "2.5 rows"
         ax.axvline(threshold, color="#c0392b", linestyle="--", linewidth=1.2)
-        ax.text(threshold, 0.97, f" threshold {threshold:.2f}", transform=ax.get_xaxis_transform(),
-                color="#c0392b", fontsize=8, va="top")
-        ax.set_title(f"{names[code]}: {int(above.sum())} of {len(scores)} tagged", fontsize=10)
+        ax.text(threshold, 0.97, f" {say('threshold', language)} {threshold:.2f}",
+                transform=ax.get_xaxis_transform(), color="#c0392b", fontsize=8, va="top")
+        ax.set_title(say("{area}: {n} of {total} tagged", language, area=names[code],
+                         n=int(above.sum()), total=len(scores)), fontsize=10)
         ax.set_xlim(0, 1)
-        ax.set_xlabel("score")
-        ax.set_ylabel("rows")
+        ax.set_xlabel(say("score", language))
+        ax.set_ylabel(say("rows", language))
     for j in range(len(codes), rows * columns):
         axes[j // columns][j % columns].set_visible(False)
     handles, _ = axes[0][0].get_legend_handles_labels()
-    figure.legend(handles[:2], ["not tagged", "tagged (colour of the area)"], loc="outside lower center",
-                  ncols=2, fontsize=8, frameon=False)
-    figure.suptitle(f"Scores per area ({len(tagged)} rows, model {tagged.model_version})", fontsize=11)
+    figure.legend(handles[:2], [say("not tagged (grey)", language),
+                                say("tagged (colour of the area)", language)],
+                  loc="outside lower center", ncols=2, fontsize=8, frameon=False)
+    figure.suptitle(say("Scores per area ({n} rows, model {model})", language, n=len(tagged),
+                        model=tagged.model_version), fontsize=11)
     return figure
+
+
+def _cut_tallest_bar(ax: Any, heights: np.ndarray, edges: np.ndarray) -> None:
+    """Cut the count axis above the second tallest bar when the tallest is over 3 times higher;
+    the cut bar is labelled with its count."""
+    if len(heights) < 2:
+        return
+    order = np.argsort(heights)
+    tallest, second = int(heights[order[-1]]), int(heights[order[-2]])
+    if second == 0 or tallest <= 3 * second:
+        return
+    top = max(second * 1.6, 3.0)
+    ax.set_ylim(0, top)
+    ax.text(edges[order[-1] + 1] + 0.01, top * 0.97, f"↑ {tallest}", ha="left", va="top",
+            fontsize=8, color="#333333")
 
 
 # -- corrections against predictions --------------------------------------------------------------------
@@ -206,13 +256,14 @@ def correction_confusion(
     codes: Sequence[str],
     *,
     area_labels: Mapping[str, str] | None = None,
+    language: str = "en",
 ) -> Figure:
     """One 2 × 2 table per area: the tagger's decision (rows) against the reviewer's (columns),
     counted over the reviewed rows; off-diagonal cells are the tagger's errors."""
     table = correction_confusion_table(reviews, codes)
     total = int(table.iloc[0][list(CONFUSION_CELLS)].sum()) if len(table) else 0
     if total == 0:
-        return message_figure("No reviews yet: nothing to compare with the tagger.")
+        return message_figure(say("No reviews yet: nothing to compare with the tagger.", language))
     figure = _figure(2.6 * len(codes) + 0.6, 3.0)
     axes = figure.subplots(1, len(codes), squeeze=False)[0]
     labels = dict(area_labels or {})
@@ -227,14 +278,14 @@ def correction_confusion(
             for c in range(2):
                 ax.text(c, r, f"{int(matrix[r, c])}", ha="center", va="center", fontsize=12,
                         fontweight="bold" if errors[r, c] else "normal")
-        ax.set_xticks([0, 1], ["yes", "no"])
-        ax.set_yticks([0, 1], ["yes", "no"])
-        ax.set_xlabel("reviewer says")
-        ax.set_ylabel("tagger said")
+        yes_no = [say("yes", language), say("no", language)]
+        ax.set_xticks([0, 1], yes_no)
+        ax.set_yticks([0, 1], yes_no)
+        ax.set_xlabel(say("reviewer says", language))
+        ax.set_ylabel(say("tagger said", language))
         ax.set_title(labels.get(code, code), fontsize=10)
-    figure.suptitle(
-        f"Tagger against reviewers over {total} reviewed rows (red: the tagger's errors)", fontsize=11
-    )
+    figure.suptitle(say("Tagger against reviewers over {n} reviewed rows (red: the tagger's errors)",
+                        language, n=total), fontsize=11)
     return figure
 
 

@@ -33,6 +33,7 @@ import pandas as pd
 from ecs_tagger.corpus import OMS_REGIONS
 from ecs_tagger.errors import InputError, MissingDependencyError
 from ecs_tagger.regions import normalise_regions
+from ecs_tagger.words import say
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
     from ecs_tagger.index import RegistryIndex
 
 NO_AREA = "none"
+#: Cells of the heat map with fewer projects than this are drawn as uncertain.
+MIN_COUNT = 5
 VALUES = ("count", "share", "lq", "funding", "funding_share", "funding_lq")
 
 
@@ -126,15 +129,22 @@ def portfolio_figure(
     path: str | Path | None = None,
     title: str | None = None,
     area_labels: dict[str, str] | None = None,
+    min_count: int = MIN_COUNT,
+    language: str = "en",
 ) -> Figure:
     """Heat map of `value` (default the location quotient) per region and area, each cell
     annotated with `annotate` (default the project count). Saved to `path` (.png, .svg, .pdf)
     when given. Draws on matplotlib's Agg canvas (no display needed, pyplot's backend left as it
-    is, so a notebook shows the returned Figure inline)."""
+    is, so a notebook shows the returned Figure inline).
+
+    Cells resting on fewer than `min_count` projects of the area (one food project of 47 gives a
+    high quotient by chance) are drawn greyed and hatched, their count shown, and a note under
+    the map says so: they are too few to call a specialisation."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.colors import TwoSlopeNorm
         from matplotlib.figure import Figure
+        from matplotlib.patches import Rectangle
     except ImportError:
         raise MissingDependencyError("matplotlib", "the portfolio figure", "plots") from None
     colours = portfolio_matrix(table, value)
@@ -156,15 +166,28 @@ def portfolio_figure(
         range(data.shape[1]), [(area_labels or {}).get(str(a), str(a)) for a in colours.columns]
     )
     axes.set_yticks(range(data.shape[0]), [str(r) for r in colours.index])
+    counts = portfolio_matrix(table, "count").to_numpy(dtype=float)
+    few = np.nan_to_num(counts, nan=0.0) < min_count
     for r in range(data.shape[0]):
         for a in range(data.shape[1]):
             label = labels.iat[r, a]
             text = _format(label, annotate)
             if np.isfinite(data[r, a]) and value.endswith("lq"):
                 text += f"\n{data[r, a]:.2f}"
-            axes.text(
-                a, r, text, ha="center", va="center", fontsize=9, color=_ink(image, data[r, a])
-            )
+            ink = _ink(image, data[r, a])
+            if few[r, a]:  # the count only: a quotient on so few projects would mislead
+                axes.add_patch(Rectangle((a - 0.5, r - 0.5), 1, 1, facecolor="#e6e6e6",
+                                         edgecolor="#9a9a9a", hatch="///", linewidth=0))
+                text = f"{int(counts[r, a])}"
+                ink = "#444444"
+            axes.text(a, r, text, ha="center", va="center", fontsize=9, color=ink)
+    if few.any():
+        figure.supxlabel(
+            say("Grey hatched cells: fewer than {n} projects in the area, too few to tell a "
+                "specialisation (only the number of projects is shown).", language,
+                n=min_count),
+            fontsize=8, color="#555555",
+        )
     described = {
         "lq": "specialisation (location quotient)",
         "share": "share of projects",
@@ -173,7 +196,7 @@ def portfolio_figure(
         "funding_share": "share of funding",
         "funding": "funding",
     }
-    figure.colorbar(image, ax=axes, label=described.get(value, value))
+    figure.colorbar(image, ax=axes, label=say(described.get(value, value), language))
     axes.set_title(
         title
         or f"Area portfolio by region: {described.get(value, value)}, cells: {annotate}"

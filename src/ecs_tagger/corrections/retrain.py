@@ -230,6 +230,13 @@ class RetrainReport:
         frame["f1 change"] = frame["f1 after"] - frame["f1 before"]
         return frame
 
+    def metrics_table(self) -> pd.DataFrame:
+        """:meth:`metrics_frame` in plain words, for people: no "macro", "micro" or "support"."""
+        frame = self.metrics_frame().round(3)
+        frame = frame.rename(index=PLAIN_ROWS, columns=lambda c: _plain_column(str(c)))
+        frame.index.name = "area"
+        return frame
+
     def _repr_html_(self) -> str:
         """What a notebook shows: the summary, the metrics side by side and the changed tags."""
         import html
@@ -238,8 +245,9 @@ class RetrainReport:
             "<p>" + "<br>".join(html.escape(line) for line in self.summary().splitlines()) + "</p>"
         ]
         if self.before is not None or self.after is not None:
-            parts.append("<h4>Cross-validated metrics, before and after</h4>")
-            parts.append(self.metrics_frame().round(3).to_html(na_rep="–"))
+            parts.append("<h4>How well the tagger agrees with the labelled texts, before and "
+                         "after (tested on texts it was not trained on; 1 is perfect)</h4>")
+            parts.append(self.metrics_table().to_html(na_rep="–"))
         if len(self.changes):
             parts.append(f"<h4>Rows whose tags changed ({len(self.changes)})</h4>")
             parts.append(self.changes_frame().head(100).to_html(index=False))
@@ -256,11 +264,7 @@ class RetrainReport:
             f"({self.changed_tags} single tags added or removed).",
         ]
         if self.before is not None and self.after is not None:
-            lines.append(
-                f"Cross-validated macro-F1: {self.before.macro_f1:.3f} before "
-                f"({self.before_source}), {self.after.macro_f1:.3f} after "
-                f"({self.after.macro_f1 - self.before.macro_f1:+.3f})."
-            )
+            lines.extend(change_in_words(self.before, self.after, self.before_source))
         elif self.after is None:
             lines.append("Cross-validation was skipped: no metrics after retraining.")
         else:
@@ -270,6 +274,70 @@ class RetrainReport:
             reasons[reason] = reasons.get(reason, 0) + 1
         lines.extend(f"Left out: {n} review(s): {reason}." for reason, n in reasons.items())
         return "\n".join(lines)
+
+
+#: Row and column words of :meth:`RetrainReport.metrics_table`.
+PLAIN_ROWS = {"macro": "all areas (average)", "micro": "all tags together"}
+_PLAIN_WORDS = {"precision": "right among given tags", "recall": "found among true tags",
+                "f1": "balance (F1)", "support": "labelled texts with the area"}
+
+
+def _plain_column(column: str) -> str:
+    metric, _, when = column.partition(" ")
+    return f"{_PLAIN_WORDS.get(metric, metric)} {when}".strip()
+
+
+def change_interval(before: MultiLabelReport, after: MultiLabelReport, *, draws: int = 2000,
+                    seed: int = 0) -> tuple[float, float]:
+    """95% bootstrap interval of the change in the average F1 over the areas, from what chance
+    alone gives: the texts are drawn again (with replacement) from each report's counts of right,
+    wrong and missed tags per area, `draws` times."""
+    rng = np.random.default_rng(seed)
+
+    def resampled(report: MultiLabelReport) -> np.ndarray:
+        n = max(int(report.n_documents), 1)
+        f1 = np.zeros((draws, len(report.areas)))
+        for a, scores in enumerate(report.areas.values()):
+            right = round(scores.recall * scores.support) if np.isfinite(scores.recall) else 0
+            wrong = (round(right / scores.precision) - right
+                     if scores.precision and np.isfinite(scores.precision) else 0)
+            missed = max(int(scores.support) - right, 0)
+            cells = np.array([right, max(wrong, 0), missed], dtype=float)
+            rest = max(n - cells.sum(), 0.0)
+            counts = rng.multinomial(n, np.append(cells, rest) / max(cells.sum() + rest, 1.0),
+                                     size=draws)
+            denominator = 2 * counts[:, 0] + counts[:, 1] + counts[:, 2]
+            f1[:, a] = np.divide(2 * counts[:, 0], denominator, out=np.zeros(draws),
+                                 where=denominator > 0)
+        return np.asarray(f1.mean(axis=1))
+
+    change = resampled(after) - resampled(before)
+    low, high = np.quantile(change, [0.025, 0.975])
+    return float(low), float(high)
+
+
+def change_in_words(before: MultiLabelReport, after: MultiLabelReport, source: str) -> list[str]:
+    """Two lines for people: the balance (F1) before and after, and whether the change is
+    larger than chance (:func:`change_interval`)."""
+    change = after.macro_f1 - before.macro_f1
+    low, high = change_interval(before, after)
+    lines = [
+        f"Agreement with the labelled texts (F1 averaged over the areas, 0 to 1, tested on texts "
+        f"each tagger was not trained on): {before.macro_f1:.3f} before ({source}), "
+        f"{after.macro_f1:.3f} after ({change:+.3f})."
+    ]
+    interval = (f"drawing the texts again by chance, the change lies between {low:+.3f} and "
+                f"{high:+.3f} in 95% of draws")
+    if low <= 0 <= high:
+        lines.append(f"This change is within chance ({interval}, which includes no change): "
+                     "your reviews have neither helped nor hurt the tagger measurably; they still "
+                     "fix the rows you reviewed.")
+    elif change > 0:
+        lines.append(f"This is larger than chance ({interval}): the retrained tagger is better.")
+    else:
+        lines.append(f"This is larger than chance ({interval}): the retrained tagger is worse; "
+                     "check the reviews whose tags changed below before saving it.")
+    return lines
 
 
 def _metric(report: MultiLabelReport | None, code: str, metric: str) -> float:
@@ -416,6 +484,8 @@ __all__ = [
     "CorrectedTraining",
     "RetrainReport",
     "apply_corrections",
+    "change_in_words",
+    "change_interval",
     "retrain_with_corrections",
     "settings_of",
     "training_hash",
