@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ecs_tagger.actor_names import actor_key
-from ecs_tagger.actors import actor_profiles, actor_vectors, similar_actors
+from ecs_tagger.actors import MIN_SIMILARITY, actor_profiles, actor_vectors, similar_actors
 from ecs_tagger.errors import InputError
 from similarity_support import pb_index, synthetic_index
 
@@ -67,3 +67,37 @@ def test_similar_actors_are_elsewhere_and_ranked() -> None:
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     with pytest.raises(InputError, match="no actor"):
         similar_actors(index, "Nobody Anywhere AB")
+
+
+def test_similar_actors_weigh_areas_and_hide_the_dissimilar() -> None:
+    # Two actors with the same content similarity to a food actor: the one whose projects are
+    # about food ranks first; nothing below min_similarity is shown.
+    base = np.eye(8, dtype=np.float32)
+    vectors = np.vstack(
+        [
+            base[0],
+            0.8 * base[0] + 0.6 * base[1],  # a food actor
+            0.8 * base[0] + 0.6 * base[2],  # an industry actor, equally close in content
+            base[3],  # unrelated
+        ]
+    )
+    index = synthetic_index(
+        regions=[["Uppsala"], ["Gotland"], ["Dalarna"], ["Skåne"]],
+        areas=[["food"], ["food"], ["industry"], ["food"]],
+        vectors=vectors,
+        actors=["Agro Öst", "Gotland Grönt Centrum", "Sala Silvergruva", "Elsewhere AB"],
+    )
+    index.rows["actor_key"] = [actor_key(a) for a in index.rows["actor"]]
+    found = similar_actors(index, "Agro Öst", k=5)
+    assert found["actor"].tolist() == ["Gotland Grönt Centrum", "Sala Silvergruva"]
+    assert found["similarity"].iloc[0] > found["similarity"].iloc[1]
+    assert (found["similarity"] >= MIN_SIMILARITY).all()
+    assert similar_actors(index, "Agro Öst", k=5, min_similarity=0.99).empty
+
+
+def test_a_food_association_is_not_most_like_a_silver_mine() -> None:
+    # Issue 11: Agro Öst's (a food cluster association) top actor was Sala Silvergruva (0.24).
+    index = pb_index()
+    found = similar_actors(index, "Agro Öst Ideellförening", k=5)
+    assert "silvergruva" not in " ".join(found["actor"]).casefold()
+    assert (found["similarity"] >= MIN_SIMILARITY).all()

@@ -15,6 +15,7 @@ from ecs_tagger.errors import InputError
 from ecs_tagger.index import RegistryIndex
 from ecs_tagger.index.lexical import lexical_space
 from ecs_tagger.matching import cross_region_pairs
+from ecs_tagger.reasons import explain_pairs, shared_terms, words_of_text
 from ecs_tagger.similarity import similar
 from similarity_support import (
     pb_index,
@@ -154,7 +155,9 @@ def test_hits_explain_why_they_match() -> None:
         assert reason.query_sentence in own["clean_text"]
         assert reason.hit_sentence in row["clean_text"]
         assert -1.0 <= reason.sentence_similarity <= 1.0
-        assert set(reason.shared_terms) <= set(own["lemmas"]) & set(row["lemmas"])
+        assert set(reason.shared_terms) <= words_of_text(index, own["clean_text"]) & (
+            words_of_text(index, row["clean_text"])
+        )
         weights = [idf[t] for t in reason.shared_terms]
         assert weights == sorted(weights, reverse=True)
     frame = hits.to_frame()
@@ -167,6 +170,37 @@ def test_hits_explain_why_they_match() -> None:
     assert all("Örebro" not in hit.regions for hit in by_text)
     with pytest.raises(InputError, match="query_regions"):
         similar(index, text, k=3, other_regions=True)
+
+
+def test_reasons_pass_over_boilerplate_sentences() -> None:
+    # Issue 11: "Projektet ska vidare genomföra inledande seminarium" ~ "Nya arbetsmetoder ska
+    # testas" is no reason; the pair must be about the topic both texts share.
+    index = pb_index()
+    boiler_a = "Projektet ska genomföra seminarier och sprida resultaten i nätverket."
+    boiler_b = "Inom projektet genomförs seminarier och workshops för att sprida resultaten."
+    topic_a = "Gödsel från mjölkgårdar rötas till biogas som blir fordonsgas."
+    topic_b = "En biogasanläggning ska röta stallgödsel och matavfall till fordonsgas."
+    words_a = words_of_text(index, f"{boiler_a} {topic_a}")
+    words_b = words_of_text(index, f"{boiler_b} {topic_b}")
+    [reason] = explain_pairs(
+        index, [(([boiler_a, topic_a], words_a, "sv"), ([boiler_b, topic_b], words_b, "sv"))]
+    )
+    assert (reason.query_sentence, reason.hit_sentence) == (topic_a, topic_b)
+    assert "fordonsgas" in reason.shared_terms
+    assert not {"projekt", "genomföra", "seminarium", "sprida", "resultat"} & set(
+        reason.shared_terms
+    )
+
+
+def test_shared_terms_are_real_words_of_both_texts() -> None:
+    # Issue 11: "bila" (a lemma guessed from a compound or a form) and "böra" are no key words;
+    # a word only inside a compound of one text is not shared; place names are not shown.
+    index = pb_index()
+    a = words_of_text(index, "Solcellsparker i Örebro. Vi bör satsa på solceller och mejeri.")
+    b = words_of_text(index, "Solceller på taken i Örebro, med mejeri och parker.")
+    shared = shared_terms(index, a, b)
+    assert "solcell" in shared and "mejeri" in shared
+    assert "park" not in shared and "örebro" not in shared and "böra" not in shared
 
 
 # -- hybrid ranking ------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ def test_evidence_points_into_the_text(small_tagger: Tagger) -> None:
 
 
 def test_evidence_terms_are_words_of_the_text() -> None:
-    # Issue 12: a compound part that is not a word of the text (ring of "medicinering", spark of
+    # A compound part that is not a word of the text ("ring" of "medicinering", "spark" of
     # "solcellsparker") is never shown as an evidence term; the next heaviest terms are.
     from types import SimpleNamespace
 
@@ -61,16 +61,87 @@ def test_evidence_terms_are_words_of_the_text() -> None:
     from ecs_tagger.preprocess import Preprocessor
 
     document = Preprocessor().process(
-        "Medicinering i hemtjänsten och solcellsparker på taken, med teknik för vården."
+        "Medicinering i hemtjänsten och solcellsparker på taken, med vård i hemmet."
     )
     assert document.words is not None
-    terms = ["ring", "solcellspark", "solcell", "teknik", "hemtjänst", "vård teknik", "spark"]
+    terms = ["ring", "solcellspark", "solcell", "vård", "hemtjänst", "hem vård", "spark"]
     row = sp.csr_matrix(np.ones((1, len(terms))))
     classifier = SimpleNamespace(lexical_coef_=np.array([[9.0, 1.0, 8.0, 2.0, 3.0, 5.0, 7.0]]))
     shown = top_terms(classifier, terms, row, 0, limit=3, words=document.words)  # type: ignore[arg-type]
-    assert [t.term for t in shown] == ["vård teknik", "hemtjänst", "teknik"]
+    assert [t.term for t in shown] == ["hem vård", "hemtjänst", "vård"]
     unfiltered = top_terms(classifier, terms, row, 0, limit=3)  # type: ignore[arg-type]
     assert [t.term for t in unfiltered] == ["ring", "solcell", "spark"]
+
+
+def test_evidence_never_shows_place_names_or_generic_words() -> None:
+    # Issue 11: for a biogas text the top energy terms were "örebro", "bygga", "projekt".
+    from types import SimpleNamespace
+
+    import scipy.sparse as sp
+
+    from ecs_tagger.evidence import hidden_terms, showable, top_terms
+
+    hidden = hidden_terms()
+    assert {"örebro", "jämtland", "uppsala", "projekt", "bygga", "egen", "genomföra"} <= hidden
+    assert not {"biogas", "mejeri", "mjölk", "ost", "energi", "livsmedel", "hälsa"} & hidden
+    assert showable("biogas") and not showable("örebro") and not showable('hälsoindustrin"/x')
+    terms = ["örebro", "bygga", "projekt", "biogas", "anläggning"]
+    row = sp.csr_matrix(np.ones((1, len(terms))))
+    classifier = SimpleNamespace(lexical_coef_=np.array([[3.0, 2.0, 1.5, 1.0, 0.1]]))
+    shown = top_terms(classifier, terms, row, 0, limit=5)  # type: ignore[arg-type]
+    assert [t.term for t in shown] == ["biogas"]  # "anläggning" weighs under MIN_TERM_WEIGHT
+
+
+def test_evidence_counts_words_outside_the_lexical_vocabulary() -> None:
+    # Issue 11: a dairy text must show "mejeri", "mjölk", "ost" even where the lexical model
+    # never saw them; the word's own probability of the area (the embedding signal) counts.
+    from types import SimpleNamespace
+
+    import scipy.sparse as sp
+
+    from ecs_tagger.evidence import top_terms
+
+    terms = ["skola", "sälja"]
+    row = sp.csr_matrix(np.array([[1.0, 1.0]]))
+    classifier = SimpleNamespace(lexical_coef_=np.array([[0.25, 0.05], [0.0, 0.0]]))
+    words = {"skola", "sälja", "mejeri", "mjölk", "ost"}
+    probs = {
+        "mejeri": np.array([0.9, 0.1]),
+        "mjölk": np.array([0.95, 0.0]),
+        "ost": np.array([0.6, 0.0]),
+        "skola": np.array([0.001, 0.2]),
+        "sälja": np.array([0.01, 0.0]),
+    }
+    shown = top_terms(classifier, terms, row, 0, limit=5, words=words, word_probs=probs)  # type: ignore[arg-type]
+    assert [t.term for t in shown] == ["mjölk", "mejeri", "ost"]
+    assert shown[0].weight == pytest.approx(0.95)
+
+
+def test_evidence_uses_the_embedder_for_words(small_tagger: Tagger) -> None:
+    calls: list[list[str]] = []
+    embed = small_tagger.embedder.embed_sentences
+
+    def spy(words):  # type: ignore[no-untyped-def]
+        calls.append(list(words))
+        return embed(words)
+
+    from ecs_tagger.evidence import build_evidence
+
+    document = small_tagger.preprocessor.process(BIOGAS)
+    lexical = small_tagger.lexical.transform([document.lemmas])
+    found = build_evidence(
+        small_tagger.classifier,
+        small_tagger.codes,
+        small_tagger._terms,  # type: ignore[attr-defined]
+        document,
+        lexical,
+        None,
+        [small_tagger.codes.index("energy")],
+        embed_words=spy,
+    )
+    assert calls and "örebro" not in calls[0] and "biogas" in calls[0]
+    terms = [t.term for t in found["energy"].terms]
+    assert "biogas" in terms[:3] and "örebro" not in terms
 
 
 def test_tagged_evidence_terms_are_word_lemmas(small_tagger: Tagger) -> None:

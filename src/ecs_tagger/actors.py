@@ -2,6 +2,16 @@
 
 Projects are grouped into actors by :func:`ecs_tagger.actor_names.actor_key` (every spelling of
 one organisation shares a key; the rules and how they were checked are in that module).
+
+Two actors are alike when their projects are about the same things and in the same areas
+(:func:`actor_similarities`): the *content* similarity is the hybrid similarity of
+:mod:`ecs_tagger.index.lexical` between the actors' mean project vectors (the embeddings in the
+similarity space, and the lemmas' tf-idf), and it is weighed by how alike the actors' *area
+profiles* are (the mean area scores of their projects, with "none" as a fifth area):
+``content × (1 - AREA_WEIGHT + AREA_WEIGHT × area agreement)``. Actors below MIN_SIMILARITY
+are never shown. Before, on the Projektbanken index, a food cluster association's (Agro Öst)
+most similar actor was a silver mine (Sala Silvergruva, cosine 0.24): the two share project
+prose only, and the mine's projects are tourism, not food.
 """
 
 from __future__ import annotations
@@ -19,6 +29,11 @@ from ecs_tagger.regions import normalise_regions
 
 if TYPE_CHECKING:
     from ecs_tagger.index import RegistryIndex
+
+#: Share of an actor similarity that depends on the agreement of the two actors' area profiles.
+AREA_WEIGHT = 0.5
+#: Similar actors below this similarity are not shown (the hybrid scale: unrelated about 0).
+MIN_SIMILARITY = 0.1
 
 
 # -- profiles ----------------------------------------------------------------------------------
@@ -94,6 +109,41 @@ def actor_vectors(index: RegistryIndex, profiles: pd.DataFrame | None = None) ->
     return vectors
 
 
+def area_profiles(index: RegistryIndex, profiles: pd.DataFrame) -> np.ndarray:
+    """One row per actor: the mean score of each area over its projects and, last, the mean of
+    "none" (1 - the project's highest area score), L2-normalised."""
+    scores = index.rows[[f"score_{code}" for code in index.codes]].to_numpy(dtype=float)
+    scores = np.nan_to_num(scores)
+    scores = np.hstack([scores, 1 - scores.max(axis=1, keepdims=True)])
+    out = np.zeros((len(profiles), scores.shape[1]))
+    for row, ids in enumerate(profiles["ids"]):
+        mean = scores[[index.position(ident) for ident in ids]].mean(axis=0)
+        out[row] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return out
+
+
+def actor_similarities(index: RegistryIndex, profiles: pd.DataFrame, row: int) -> np.ndarray:
+    """Similarity of every actor of `profiles` to the actor at `row` (see the module)."""
+    from ecs_tagger.index.lexical import fuse, lexical_space
+
+    dense = (actor_vectors(index, profiles) @ actor_vectors(index, profiles.iloc[[row]])[0]).astype(
+        np.float64
+    )
+    space = lexical_space(index)
+    positions = [[index.position(ident) for ident in ids] for ids in profiles["ids"]]
+    languages = [Counter(space.languages[p]).most_common(1)[0][0] for p in positions]
+    lexical = np.zeros(len(profiles))
+    if space.matrix.shape[1]:
+        means = np.vstack([np.asarray(space.matrix[p].mean(axis=0)) for p in positions])
+        means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
+        lexical = means @ means[row]
+    same = np.array([language == languages[row] for language in languages])
+    content = fuse(dense, lexical, same, space)
+    areas = area_profiles(index, profiles)
+    agreement = np.clip(areas @ areas[row], 0.0, 1.0)
+    return content * (1 - AREA_WEIGHT + AREA_WEIGHT * agreement)
+
+
 def find_actor(profiles: pd.DataFrame, actor: str) -> int:
     """Row of `profiles` for an actor given by any spelling (InputError with suggestions)."""
     key = actor_key(actor)
@@ -121,8 +171,10 @@ def similar_actors(
     regions: Sequence[str] | str | None = None,
     min_projects: int = 1,
     weight_by_funding: bool = False,
+    min_similarity: float = MIN_SIMILARITY,
 ) -> pd.DataFrame:
-    """The `k` actors whose projects are most like `actor`'s (cosine of mean project vectors).
+    """The `k` actors whose projects are most like `actor`'s in content and areas (see the
+    module), none below `min_similarity`: fewer than `k`, or none, when no other actor is alike.
 
     With `other_regions`, actors active in any of `actor`'s regions are left out; `regions`
     keeps actors active in those regions. Returns the profile columns plus ``similarity`` and
@@ -132,9 +184,8 @@ def similar_actors(
     if profiles.empty:
         raise InputError("the index has no actors (build it with an actor column)")
     row = find_actor(profiles, actor)
-    vectors = actor_vectors(index, profiles)
-    scores = vectors @ vectors[row]
-    keep = np.ones(len(profiles), dtype=bool)
+    scores = actor_similarities(index, profiles, row)
+    keep = scores >= min_similarity
     keep[row] = False
     keep &= profiles["projects"].to_numpy() >= min_projects
     own = set(profiles.at[row, "regions"])

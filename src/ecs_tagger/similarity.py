@@ -31,15 +31,8 @@ cosine alone; 9 % with raw cosine in an earlier measurement). A query by id neve
 that project itself; a project listed in several regions is one row of the index, so it cannot
 be matched with itself.
 
-Why a hit matches (``explain=True``):
-
-``query_sentence`` / ``hit_sentence`` / ``sentence_similarity``
-    the pair of sentences, one from each text, whose embeddings (``embed_sentences``, cached) are
-    most alike; sentences of fewer than four words are passed over when longer ones exist, and
-    at most the first 60 sentences of a text are compared;
-``shared_terms``
-    lemmas (from the preprocessing) found in both texts, heaviest first by their inverse document
-    frequency over the index (so rare, specific words come first), at most eight.
+Why a hit matches (``explain=True``): a topical pair of sentences and the key words both texts
+use, see :mod:`ecs_tagger.reasons`.
 """
 
 from __future__ import annotations
@@ -55,6 +48,14 @@ import pandas as pd
 from ecs_tagger.errors import InputError
 from ecs_tagger.index.lexical import LexicalSpace, fuse, lexical_space
 from ecs_tagger.language import detect_language
+from ecs_tagger.reasons import (  # noqa: F401  (re-exported: the reasons used to live here)
+    MatchReason,
+    Side,
+    explain_matches,
+    explain_pairs,
+    row_side,
+    shared_terms,
+)
 from ecs_tagger.regions import normalise_regions
 
 if TYPE_CHECKING:
@@ -68,28 +69,6 @@ METHODS = ("hybrid", "dense")
 #: candidates per hit asked for (at least MIN_POOL of each).
 POOL_FACTOR = 20
 MIN_POOL = 200
-MAX_SENTENCES = 60
-MIN_SENTENCE_WORDS = 4
-SHARED_TERMS = 8
-#: Words in more than this share of the index's texts are too common to explain a match.
-COMMON_TERM_SHARE = 0.1
-
-
-@dataclass(frozen=True)
-class MatchReason:
-    """Why two texts match: their closest pair of sentences and their shared key terms."""
-
-    query_sentence: str
-    hit_sentence: str
-    sentence_similarity: float
-    shared_terms: tuple[str, ...]
-
-    def summary(self) -> str:
-        terms = ", ".join(self.shared_terms) or "(none)"
-        return (
-            f"«{self.query_sentence}» ~ «{self.hit_sentence}» "
-            f"({self.sentence_similarity:.2f}); shared terms: {terms}"
-        )
 
 
 @dataclass(frozen=True)
@@ -392,106 +371,3 @@ def _hybrid_ranking(
     fused = fuse(dense.astype(np.float64), lexical[candidates], same_language[candidates], space)
     order = np.lexsort((candidates, -fused))[:k]
     return [(int(candidates[i]), float(fused[i])) for i in order]
-
-
-# -- explanations --------------------------------------------------------------------------------
-def _sentences_of_row(index: RegistryIndex, position: int) -> list[str]:
-    row = index.rows.iloc[position]
-    clean, bounds = str(row["clean_text"]), list(row["sentence_bounds"])
-    sentences = [clean[bounds[i] : bounds[i + 1]].strip() for i in range(0, len(bounds), 2)]
-    return [s for s in sentences if s] or [clean.strip()]
-
-
-def _useful(sentences: list[str]) -> list[str]:
-    """Sentences worth showing: the first MAX_SENTENCES, fragments dropped when others exist."""
-    sentences = sentences[:MAX_SENTENCES]
-    long = [s for s in sentences if len(s.split()) >= MIN_SENTENCE_WORDS]
-    return long or sentences
-
-
-def _lemmas_of_query(index: RegistryIndex, query: Query) -> set[str]:
-    if query.id is not None:
-        return set(index.rows.iloc[index.position(query.id)]["lemmas"])
-    return set(index.preprocessor.process(query.text).lemmas)
-
-
-def _query_sentences(index: RegistryIndex, query: Query) -> list[str]:
-    if query.id is not None:
-        return _sentences_of_row(index, index.position(query.id))
-    document = index.preprocessor.process(query.text)
-    return [s.text.strip() for s in document.sentences if s.text.strip()] or [query.text]
-
-
-def shared_terms(
-    index: RegistryIndex, lemmas_a: set[str], lemmas_b: set[str], limit: int = SHARED_TERMS
-) -> tuple[str, ...]:
-    """Lemmas in both sets, rarest in the index first (idf); numbers, short words and words in
-    more than COMMON_TERM_SHARE of the index's texts (once it has 50 rows) left out."""
-    idf = index.idf()
-    top = max(idf.values(), default=1.0)
-    n = len(index)
-    floor = float(np.log((1 + n) / (1 + COMMON_TERM_SHARE * n)) + 1) if n >= 50 else 0.0
-    common = [
-        lemma
-        for lemma in lemmas_a & lemmas_b
-        if len(lemma) >= 3 and any(c.isalpha() for c in lemma) and idf.get(lemma, top) > floor
-    ]
-    common.sort(key=lambda lemma: (-idf.get(lemma, top), lemma))
-    return tuple(common[:limit])
-
-
-Side = tuple[list[str], set[str], str]  # sentences, lemmas, language of one text
-
-
-def explain_pairs(index: RegistryIndex, pairs: Sequence[tuple[Side, Side]]) -> list[MatchReason]:
-    """Reasons for pairs of texts, each given as (sentences, lemmas, language).
-
-    Sentences are compared in the index's similarity space (each sentence vector minus the mean
-    document vector of its text's language), which favours sentences about the same thing over
-    sentences that are merely both written in project prose.
-    """
-    unique: dict[tuple[str, str], int] = {}
-    for side_a, side_b in pairs:
-        for sentences, _, language in (side_a, side_b):
-            for sentence in sentences:
-                unique.setdefault((sentence, language), len(unique))
-    if not unique:
-        return []
-    keys = list(unique)
-    raw = index.embedder.embed_sentences([sentence for sentence, _ in keys])
-    vectors = index.centre(
-        raw, [language for _, language in keys], [len(sentence) for sentence, _ in keys]
-    )
-    reasons = []
-    for (sentences_a, lemmas_a, language_a), (sentences_b, lemmas_b, language_b) in pairs:
-        a = vectors[[unique[(s, language_a)] for s in sentences_a]]
-        b = vectors[[unique[(s, language_b)] for s in sentences_b]]
-        matrix = a @ b.T
-        i, j = np.unravel_index(int(np.argmax(matrix)), matrix.shape)
-        reasons.append(
-            MatchReason(
-                query_sentence=sentences_a[i],
-                hit_sentence=sentences_b[j],
-                sentence_similarity=round(float(matrix[i, j]), 4),
-                shared_terms=shared_terms(index, lemmas_a, lemmas_b),
-            )
-        )
-    return reasons
-
-
-def explain_matches(
-    index: RegistryIndex, query: Query, positions: Sequence[int]
-) -> list[MatchReason]:
-    """Why each row at `positions` matches the query (see the module docstring)."""
-    query_side: Side = (
-        _useful(_query_sentences(index, query)),
-        _lemmas_of_query(index, query),
-        query.language,
-    )
-    return explain_pairs(index, [(query_side, row_side(index, p)) for p in positions])
-
-
-def row_side(index: RegistryIndex, position: int) -> Side:
-    """One indexed text as explain_pairs wants it."""
-    row = index.rows.iloc[position]
-    return _useful(_sentences_of_row(index, position)), set(row["lemmas"]), str(row["language"])

@@ -270,6 +270,7 @@ class Tagger:
                     lexical_row,
                     sentence_vectors,
                     tagged,
+                    embed_words=self.embedder.embed_sentences,
                 )
                 if evidence
                 else {}
