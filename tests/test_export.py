@@ -37,19 +37,22 @@ def registry_frame() -> pd.DataFrame:
     rng = np.random.default_rng(0)
     n = 40
     regions = [("Örebro",), ("Uppsala",), ("Örebro", "Västmanland"), ("Östergötland",), ("Skåne",)]
-    frame = pd.DataFrame({
-        "id": [f"P{i}" for i in range(n)],
-        "title": [f"Projekt {i}" for i in range(n)],
-        "text": [f"Projekt {i}\nText." for i in range(n - 1)] + [None],
-        "regions": [regions[i % len(regions)] for i in range(n)],
-        "funding": rng.integers(1, 10, n) * 1e5,
-    })
+    frame = pd.DataFrame(
+        {
+            "id": [f"P{i}" for i in range(n)],
+            "title": [f"Projekt {i}" for i in range(n)],
+            "text": [f"Projekt {i}\nText." for i in range(n - 1)] + [None],
+            "regions": [regions[i % len(regions)] for i in range(n)],
+            "funding": rng.integers(1, 10, n) * 1e5,
+        }
+    )
     scores = rng.beta(0.5, 2.0, size=(n, len(CODES)))
     scores[-1] = math.nan
     for j, code in enumerate(CODES):
         frame[f"score_{code}"] = scores[:, j].round(4)
-    frame["areas"] = [tuple(c for j, c in enumerate(CODES) if scores[i, j] >= THRESHOLDS[c])
-                      for i in range(n)]
+    frame["areas"] = [
+        tuple(c for j, c in enumerate(CODES) if scores[i, j] >= THRESHOLDS[c]) for i in range(n)
+    ]
     frame["p_wrong"] = 0.1
     frame["reason"] = "clear"
     frame["tag_status"] = "ok"
@@ -62,7 +65,7 @@ def tagged_registry() -> TaggedRegistry:
 
 def _session(tmp_path: Path) -> ReviewSession:
     tagged: TaggedRegistry = tagged_registry()
-    tagged.frame.loc[0, "title"] = "=HYPERLINK(\"http://evil\")"
+    tagged.frame.loc[0, "title"] = '=HYPERLINK("http://evil")'
     tagged.frame.loc[0, "text"] = "=1+1 kontroll\x07tecken"
     session = ReviewSession(tagged, CorrectionStore(tmp_path / "c.jsonl"), reviewer="Anna")
     session.set_areas("P1", ["food", "energy"], comment="även energi")
@@ -115,8 +118,9 @@ def test_cells_are_values_never_formulas(tmp_path: Path) -> None:
 
 
 def test_swedish_headings_and_words(tmp_path: Path) -> None:
-    path = export_reviewed(_session(tmp_path), tmp_path / "granskat.xlsx", swedish=True,
-                           include_text=False)
+    path = export_reviewed(
+        _session(tmp_path), tmp_path / "granskat.xlsx", swedish=True, include_text=False
+    )
     assert load_workbook(path).sheetnames == ["Register", "Granskningslogg", "Om"]
     rows = {r["ID"]: r for r in _rows(path, "Register")}
     p1 = rows["P1"]

@@ -7,9 +7,18 @@ from ecs_tagger.corrections.retrain import change_in_words
 from ecs_tagger.metrics import AreaScores, MultiLabelReport
 from ecs_tagger.notebook_help import ProgressBar, suggest_actors, unknown_actor_message
 
-ACTORS = ["Region Uppsala", "Region Gävleborg", "Region Västmanland", "Region Sörmland",
-          "Regionförbundet Örebro län", "Örebro läns landsting", "Örebro kommun",
-          "Uppsala universitet", "LRF Mälardalen", None]
+ACTORS = [
+    "Region Uppsala",
+    "Region Gävleborg",
+    "Region Västmanland",
+    "Region Sörmland",
+    "Regionförbundet Örebro län",
+    "Örebro läns landsting",
+    "Örebro kommun",
+    "Uppsala universitet",
+    "LRF Mälardalen",
+    None,
+]
 
 
 def test_progress_bar_is_the_callback_and_counts_what_the_library_reports(capsys) -> None:  # type: ignore[no-untyped-def]
@@ -31,7 +40,9 @@ def test_tagging_reports_progress_to_the_bar(small_tagger) -> None:  # type: ign
 def test_actor_suggestions_follow_the_rare_words_and_their_variants() -> None:
     near = suggest_actors(ACTORS, "Region Örebro län")
     assert near[:2] == ["Regionförbundet Örebro län", "Örebro läns landsting"] or set(near[:3]) >= {
-        "Regionförbundet Örebro län", "Örebro läns landsting"}
+        "Regionförbundet Örebro län",
+        "Örebro läns landsting",
+    }
     assert "Region Uppsala" not in near, "a common word alone does not make a suggestion"
     assert suggest_actors(ACTORS, "Nobody at all") == []
     message = unknown_actor_message(ACTORS, "Region Örebro län")

@@ -19,8 +19,13 @@ ROWS = int(os.environ.get("ECS_TAGGER_TEST_NOTEBOOK_ROWS", "20"))
 
 
 def _outputs(notebook: Any, kind: str | None = None) -> list[Any]:
-    return [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
-            if kind is None or o.output_type == kind]
+    return [
+        o
+        for c in notebook.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if kind is None or o.output_type == kind
+    ]
 
 
 def _text(notebook: Any) -> str:
@@ -41,7 +46,9 @@ def _run(name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str)
         monkeypatch.setenv(key, value)
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = nbclient.NotebookClient(
-        notebook, timeout=1200, kernel_name="python3",
+        notebook,
+        timeout=1200,
+        kernel_name="python3",
         resources={"metadata": {"path": str(NOTEBOOKS)}},
     )
     client.execute()
@@ -49,8 +56,13 @@ def _run(name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str)
     assert not errors, "\n".join(f"{e.ename}: {e.evalue}" for e in errors)
     text = _text(notebook)
     assert "Traceback" not in text, "a message, never a traceback"
-    undrawn = [o.data["text/plain"] for o in _outputs(notebook) if "data" in o
-               and "image/png" not in o.data and "<Figure size" in str(o.data.get("text/plain"))]
+    undrawn = [
+        o.data["text/plain"]
+        for o in _outputs(notebook)
+        if "data" in o
+        and "image/png" not in o.data
+        and "<Figure size" in str(o.data.get("text/plain"))
+    ]
     assert not undrawn, f"every figure is drawn, not shown as {undrawn}"
     assert "<ecs_tagger" not in text, "no raw object repr"
     return notebook
@@ -59,8 +71,11 @@ def _run(name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str)
 def _progress_bars(notebook: Any) -> str:
     """The progress bars as displayed (their descriptions) and as they ended (the widget state
     nbclient saves: "20/20" once the library's callback has reported every text)."""
-    shown = [str(o.data.get("text/plain", "")) for o in _outputs(notebook, "display_data")
-             if "application/vnd.jupyter.widget-view+json" in o.data]
+    shown = [
+        str(o.data.get("text/plain", ""))
+        for o in _outputs(notebook, "display_data")
+        if "application/vnd.jupyter.widget-view+json" in o.data
+    ]
     return "\n".join(shown) + json.dumps(notebook.metadata.get("widgets", {}), ensure_ascii=False)
 
 
@@ -79,7 +94,9 @@ def test_committed_notebooks_have_no_outputs() -> None:
         nbformat.validate(notebook)
         for cell in notebook.cells:
             if cell.cell_type == "code":
-                assert cell.outputs == [], f"{path.name}: strip outputs (notebooks/strip_outputs.py)"
+                assert cell.outputs == [], (
+                    f"{path.name}: strip outputs (notebooks/strip_outputs.py)"
+                )
                 assert cell.execution_count is None, f"{path.name}: strip execution counts"
         assert "widgets" not in notebook.metadata, f"{path.name}: strip widget state"
 
@@ -104,24 +121,42 @@ def test_review_notebook_runs_top_to_bottom(
     texts = dict(zip(registry["id"], registry["text"], strict=True))
     store.record(first, text=texts[first], old_areas=[], new_areas=["food"], reviewer="CI")
     store.record(second, text=texts[second], old_areas=[], new_areas=[], reviewer="CI")
-    store.record(third, text=texts[third], old_areas=[], new_areas=["energy", "industry"],
-                 reviewer="CI", comment="both")
+    store.record(
+        third,
+        text=texts[third],
+        old_areas=[],
+        new_areas=["energy", "industry"],
+        reviewer="CI",
+        comment="both",
+    )
     before = store.path.read_bytes()
-    notebook = _run("review_tags.ipynb", monkeypatch, tmp_path,
-                    ECS_TAGGER_CORRECTIONS=str(store.path), ECS_TAGGER_NOTEBOOK_CV="0",
-                    ECS_TAGGER_REVIEWER="CI")
+    notebook = _run(
+        "review_tags.ipynb",
+        monkeypatch,
+        tmp_path,
+        ECS_TAGGER_CORRECTIONS=str(store.path),
+        ECS_TAGGER_NOTEBOOK_CV="0",
+        ECS_TAGGER_REVIEWER="CI",
+    )
     text = _text(notebook)
     assert f"{ROWS} rows tagged with model" in text
     assert "3 of " in text and "tagged rows reviewed" in text, "earlier reviews are shown"
-    widgets = [o for o in _outputs(notebook, "display_data")
-               if "application/vnd.jupyter.widget-view+json" in o.data]
+    widgets = [
+        o
+        for o in _outputs(notebook, "display_data")
+        if "application/vnd.jupyter.widget-view+json" in o.data
+    ]
     assert len(widgets) >= 2, "the browser and the review panel are displayed"
     images = [o for o in _outputs(notebook) if "data" in o and "image/png" in o.data]
     assert len(images) >= 3, "heat map, histograms and confusion are drawn"
     assert "Retrained with 3 reviewed rows" in text
-    assert "cross-validated when the model was trained" in text or "Cross-validation was skipped" in text
-    assert "Tagging" in _progress_bars(notebook) and f"{ROWS}/{ROWS}" in _progress_bars(notebook), \
+    assert (
+        "cross-validated when the model was trained" in text
+        or "Cross-validation was skipped" in text
+    )
+    assert "Tagging" in _progress_bars(notebook) and f"{ROWS}/{ROWS}" in _progress_bars(notebook), (
         "tagging shows a progress bar fed by the library's callback"
+    )
     assert "Retraining" in _progress_bars(notebook)
     exports = sorted((tmp_path / "out").glob("projektbanken_oms_*.xlsx"))
     assert len(exports) == 1 and "Tags from model" in text
@@ -133,15 +168,22 @@ def test_review_notebook_runs_top_to_bottom(
 def test_similar_initiatives_notebook_runs_top_to_bottom(
     corpus_root: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    notebook = _run("similar_initiatives.ipynb", monkeypatch, tmp_path,
-                    ECS_TAGGER_NOTEBOOK_ACTOR="Region Örebro län")
+    notebook = _run(
+        "similar_initiatives.ipynb",
+        monkeypatch,
+        tmp_path,
+        ECS_TAGGER_NOTEBOOK_ACTOR="Region Örebro län",
+    )
     text = _text(notebook)
     assert "No actor called «Region Örebro län»" in text or "Actors most like" in text
     assert "Reading the projects" in _progress_bars(notebook)
     assert f"RegistryIndex({ROWS} rows" in text
     assert "initiatives most like project" in text and "Why: " in text
     assert "Shared key words" in text
-    widgets = [o for o in _outputs(notebook, "display_data")
-               if "application/vnd.jupyter.widget-view+json" in o.data]
+    widgets = [
+        o
+        for o in _outputs(notebook, "display_data")
+        if "application/vnd.jupyter.widget-view+json" in o.data
+    ]
     assert widgets, "the search widget is displayed"
     assert (tmp_path / "out" / "similar_index" / "manifest.json").exists(), "the index is saved"

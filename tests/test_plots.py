@@ -20,7 +20,9 @@ from test_export import CODES, THRESHOLDS, registry_frame, tagged_registry  # no
 
 
 def _texts(figure: Figure) -> list[str]:
-    return [t.get_text() for ax in figure.axes for t in ax.texts] + [t.get_text() for t in figure.texts]
+    return [t.get_text() for ax in figure.axes for t in ax.texts] + [
+        t.get_text() for t in figure.texts
+    ]
 
 
 def test_score_histograms_mark_each_threshold(tmp_path: Path) -> None:
@@ -47,8 +49,13 @@ def test_heat_map_counts_reviewed_tags_per_region() -> None:
     assert energy["count"] == orebro and energy["projects"] == orebro
     assert table.set_index(["region", "area"]).loc[("Uppsala", "food"), "count"] == 0
     untouched = plots.region_area_table(frame, CODES, use_reviews=False)
-    assert set(untouched["region"]) == {"Södermanland", "Västmanland", "Örebro", "Uppsala",
-                                        "Östergötland"}
+    assert set(untouched["region"]) == {
+        "Södermanland",
+        "Västmanland",
+        "Örebro",
+        "Uppsala",
+        "Östergötland",
+    }
     figure = plots.region_area_heatmap(frame, CODES)
     assert isinstance(figure, Figure)
     assert "reviewed tags" in figure.axes[0].get_title()
@@ -63,13 +70,23 @@ def test_heat_map_of_a_registry_without_regions_says_so() -> None:
 
 
 def _review(old: tuple[str, ...], new: tuple[str, ...]) -> Correction:
-    return Correction(id="x", text_hash="", old_areas=old, new_areas=new, reviewer="A",
-                      time="2026-01-01T00:00:00Z")
+    return Correction(
+        id="x",
+        text_hash="",
+        old_areas=old,
+        new_areas=new,
+        reviewer="A",
+        time="2026-01-01T00:00:00Z",
+    )
 
 
 def test_confusion_counts_kept_removed_added_and_absent_tags() -> None:
-    reviews = [_review(("energy",), ("energy",)), _review(("energy",), ()),
-               _review((), ("energy", "food")), _review(("industry",), ("industry",))]
+    reviews = [
+        _review(("energy",), ("energy",)),
+        _review(("energy",), ()),
+        _review((), ("energy", "food")),
+        _review(("industry",), ("industry",)),
+    ]
     table = plots.correction_confusion_table(reviews, CODES)
     assert table.loc["energy", list(plots.CONFUSION_CELLS)].tolist() == [1, 1, 1, 1]
     assert table.loc["energy", "precision"] == 0.5 and table.loc["energy", "recall"] == 0.5
@@ -114,8 +131,12 @@ def test_histograms_use_a_linear_axis_cut_above_a_towering_bar() -> None:
 
 def test_heat_map_names_areas_in_words_and_marks_cells_on_few_projects() -> None:
     frame = registry_frame()
-    long_name = {"food": "Framtidens livsmedelsförsörjning", "health": "Health",
-                 "energy": "Energy", "industry": "Industry"}
+    long_name = {
+        "food": "Framtidens livsmedelsförsörjning",
+        "health": "Health",
+        "energy": "Energy",
+        "industry": "Industry",
+    }
     figure = plots.region_area_heatmap(frame, CODES, area_labels=long_name)
     labels = [t.get_text() for t in figure.axes[0].get_xticklabels()]
     assert "Framtidens\nlivsmedelsförsörjning" in labels, "labels split between words only"

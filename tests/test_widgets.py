@@ -116,8 +116,12 @@ def test_similar_browser_says_searching_and_suggests_actors_without_a_traceback(
     index = synthetic_index(
         regions=[["Örebro"], ["Uppsala"], ["Örebro"], ["Gävleborg"]],
         areas=[["food"], ["food"], ["energy"], []],
-        actors=["Regionförbundet Örebro län", "Region Uppsala", "Örebro läns landsting",
-                "Region Gävleborg"],
+        actors=[
+            "Regionförbundet Örebro län",
+            "Region Uppsala",
+            "Örebro läns landsting",
+            "Region Gävleborg",
+        ],
     )
     seen: list[tuple[bool, str]] = []
 
@@ -135,7 +139,10 @@ def test_similar_browser_says_searching_and_suggests_actors_without_a_traceback(
     assert not browser.button.disabled and browser.button.description == "Find"
     browser.actor.value = "Region Örebro län"
     browser.refresh()
-    assert "Did you mean" in browser.result.value and "Regionförbundet Örebro län" in browser.result.value
+    assert (
+        "Did you mean" in browser.result.value
+        and "Regionförbundet Örebro län" in browser.result.value
+    )
     view = similar_actors_view(index, "Region Örebro län")
     assert "Did you mean" in view.data and "Traceback" not in view.data
 

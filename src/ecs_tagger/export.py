@@ -80,10 +80,16 @@ _LOG_HEADINGS: dict[str, tuple[str, str]] = {
     "model_version": ("Model version", "Modellversion"),
     "text_hash": ("Text fingerprint", "Textens fingeravtryck"),
 }
-_ACTION_WORDS = {"accept": ("accepted", "godkänd"), "correct": ("corrected", "rättad"),
-                 "withdraw": ("withdrawn", "återtagen")}
-_SHEETS = {"registry": ("Registry", "Register"), "log": ("Review log", "Granskningslogg"),
-           "about": ("About", "Om")}
+_ACTION_WORDS = {
+    "accept": ("accepted", "godkänd"),
+    "correct": ("corrected", "rättad"),
+    "withdraw": ("withdrawn", "återtagen"),
+}
+_SHEETS = {
+    "registry": ("Registry", "Register"),
+    "log": ("Review log", "Granskningslogg"),
+    "about": ("About", "Om"),
+}
 
 
 def _pick(pair: tuple[str, str], swedish: bool) -> str:
@@ -135,8 +141,12 @@ def reviewed_export_frame(
     put("areas", frame["areas"].map(lambda a: _areas(a, names)).to_numpy())
     if "final_areas" in frame.columns:
         put("final_areas", frame["final_areas"].map(lambda a: _areas(a, names)).to_numpy())
-        put("review_status", frame["review_status"].map(
-            lambda s: _pick(STATUS_WORDS.get(s, (s, s)), swedish)).to_numpy())
+        put(
+            "review_status",
+            frame["review_status"]
+            .map(lambda s: _pick(STATUS_WORDS.get(s, (s, s)), swedish))
+            .to_numpy(),
+        )
         put("reviewer", frame["reviewer"].to_numpy())
         put("review_time", frame["review_time"].map(_time).to_numpy())
         put("comment", frame["comment"].to_numpy())
@@ -152,23 +162,28 @@ def reviewed_export_frame(
     return pd.DataFrame(out)
 
 
-def review_log_frame(reviews: list[Any], taxonomy: Taxonomy, *, swedish: bool = False) -> pd.DataFrame:
+def review_log_frame(
+    reviews: list[Any], taxonomy: Taxonomy, *, swedish: bool = False
+) -> pd.DataFrame:
     """Every review line (oldest first) as a DataFrame with headings in the chosen language."""
     names = area_names(taxonomy, "sv" if swedish else "en")
     rows = []
     for review in reviews:
-        rows.append({
-            _pick(_LOG_HEADINGS["id"], swedish): review.id,
-            _pick(_LOG_HEADINGS["time"], swedish): _time(review.time),
-            _pick(_LOG_HEADINGS["reviewer"], swedish): review.reviewer,
-            _pick(_LOG_HEADINGS["action"], swedish): _pick(
-                _ACTION_WORDS.get(review.action, (review.action, review.action)), swedish),
-            _pick(_LOG_HEADINGS["old_areas"], swedish): _areas(review.old_areas, names),
-            _pick(_LOG_HEADINGS["new_areas"], swedish): _areas(review.new_areas, names),
-            _pick(_LOG_HEADINGS["comment"], swedish): review.comment,
-            _pick(_LOG_HEADINGS["model_version"], swedish): review.model_version,
-            _pick(_LOG_HEADINGS["text_hash"], swedish): review.text_hash,
-        })
+        rows.append(
+            {
+                _pick(_LOG_HEADINGS["id"], swedish): review.id,
+                _pick(_LOG_HEADINGS["time"], swedish): _time(review.time),
+                _pick(_LOG_HEADINGS["reviewer"], swedish): review.reviewer,
+                _pick(_LOG_HEADINGS["action"], swedish): _pick(
+                    _ACTION_WORDS.get(review.action, (review.action, review.action)), swedish
+                ),
+                _pick(_LOG_HEADINGS["old_areas"], swedish): _areas(review.old_areas, names),
+                _pick(_LOG_HEADINGS["new_areas"], swedish): _areas(review.new_areas, names),
+                _pick(_LOG_HEADINGS["comment"], swedish): review.comment,
+                _pick(_LOG_HEADINGS["model_version"], swedish): review.model_version,
+                _pick(_LOG_HEADINGS["text_hash"], swedish): review.text_hash,
+            }
+        )
     columns = [_pick(pair, swedish) for pair in _LOG_HEADINGS.values()]
     return pd.DataFrame(rows, columns=columns)
 
@@ -219,8 +234,9 @@ def _write_sheet(sheet: Any, frame: pd.DataFrame, wide: set[str]) -> None:
             for cell in sheet[letter][1:]:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         else:
-            longest = max([len(str(name))] + [len(str(v)) for v in frame[name].head(500)
-                                              if v is not None])
+            longest = max(
+                [len(str(name))] + [len(str(v)) for v in frame[name].head(500) if v is not None]
+            )
             width = min(max(8, longest + 2), 45)
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "B2"
@@ -228,8 +244,9 @@ def _write_sheet(sheet: Any, frame: pd.DataFrame, wide: set[str]) -> None:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
 
 
-def write_workbook(sheets: dict[str, pd.DataFrame], path: str | Path,
-                   wide_columns: set[str] | None = None) -> Path:
+def write_workbook(
+    sheets: dict[str, pd.DataFrame], path: str | Path, wide_columns: set[str] | None = None
+) -> Path:
     """Write DataFrames as the sheets of one .xlsx file (atomically: a temporary file, renamed)."""
     from openpyxl import Workbook
 
@@ -260,8 +277,9 @@ def _umask() -> int:
     return mask
 
 
-def dated_export_path(directory: str | Path, registry: str, *, when: datetime | None = None,
-                      suffix: str = ".xlsx") -> Path:
+def dated_export_path(
+    directory: str | Path, registry: str, *, when: datetime | None = None, suffix: str = ".xlsx"
+) -> Path:
     """A new file for one registry and day: ``<directory>/<registry>_<YYYY-MM-DD>.xlsx``, or
     ``..._2.xlsx``, ``..._3.xlsx`` when an export of that day exists (never an existing file)."""
     stem = re.sub(r"[^\w.-]+", "_", Path(str(registry)).stem).strip("_.") or "registry"
@@ -292,24 +310,37 @@ def export_reviewed(
     tagged = session.tagged
     taxonomy = tagged.taxonomy
     registry = reviewed_export_frame(
-        session.reviewed_frame(), taxonomy, swedish=swedish, include_text=include_text,
+        session.reviewed_frame(),
+        taxonomy,
+        swedish=swedish,
+        include_text=include_text,
         model_version=tagged.model_version,
     )
     ids = set(tagged.frame["id"])
-    log = review_log_frame([r for r in session.store.read() if r.id in ids], taxonomy,
-                           swedish=swedish)
+    log = review_log_frame(
+        [r for r in session.store.read() if r.id in ids], taxonomy, swedish=swedish
+    )
     names = area_names(taxonomy, "sv" if swedish else "en")
     status = session.status()["review_status"].value_counts()
     about_rows = [
-        ("Exported" if not swedish else "Exporterad",
-         datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        (
+            "Exported" if not swedish else "Exporterad",
+            datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        ),
         ("Model version" if not swedish else "Modellversion", tagged.model_version),
         ("Rows" if not swedish else "Rader", len(tagged)),
-        ("Reviewed" if not swedish else "Granskade",
-         int(status.get(REVIEW_ACCEPTED, 0) + status.get(REVIEW_CORRECTED, 0))),
+        (
+            "Reviewed" if not swedish else "Granskade",
+            int(status.get(REVIEW_ACCEPTED, 0) + status.get(REVIEW_CORRECTED, 0)),
+        ),
         ("Corrections file" if not swedish else "Rättelsefil", str(session.store.path)),
-        *[((f"Threshold: {names[c]}" if not swedish else f"Tröskel: {names[c]}"),
-           round(tagged.thresholds[c], 2)) for c in tagged.codes],
+        *[
+            (
+                (f"Threshold: {names[c]}" if not swedish else f"Tröskel: {names[c]}"),
+                round(tagged.thresholds[c], 2),
+            )
+            for c in tagged.codes
+        ],
     ]
     about = pd.DataFrame(about_rows, columns=["What", "Value"] if not swedish else ["Vad", "Värde"])
     return write_workbook(

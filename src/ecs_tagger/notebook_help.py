@@ -29,8 +29,9 @@ class ProgressBar:
     `total` None: the count and the rate are shown without a bar (e.g. retraining, whose number
     of texts is not known beforehand)."""
 
-    def __init__(self, total: int | None, description: str, *, notebook: bool = True,
-                 unit: str = "text") -> None:
+    def __init__(
+        self, total: int | None, description: str, *, notebook: bool = True, unit: str = "text"
+    ) -> None:
         self.calls = 0
         self.done = 0
         self._bar: Any = None
@@ -61,8 +62,12 @@ class ProgressBar:
     def __enter__(self) -> ProgressBar:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         self.close()
 
 
@@ -100,13 +105,18 @@ def suggest_actors(names: Iterable[Any], actor: str, n: int = 5) -> list[str]:
     weights = {word: rarity(word) * (3.0 if word in _COUNTIES else 1.0) for word in wanted}
     scored: list[tuple[float, str]] = []
     for name, found in words.items():
-        score = sum(weight * max((_close(word, other) for other in found), default=0.0)
-                    for word, weight in weights.items())
+        score = sum(
+            weight * max((_close(word, other) for other in found), default=0.0)
+            for word, weight in weights.items()
+        )
         if score > 0:
             scored.append((score, name))
     rarest = max(weights, key=lambda word: weights[word])
-    sharing = [(score, name) for score, name in scored
-               if any(_close(rarest, other) for other in words[name])]
+    sharing = [
+        (score, name)
+        for score, name in scored
+        if any(_close(rarest, other) for other in words[name])
+    ]
     scored = sharing or scored  # names with the rarest word ("örebro") first, if any has it
     if not scored:
         return []
@@ -116,12 +126,18 @@ def suggest_actors(names: Iterable[Any], actor: str, n: int = 5) -> list[str]:
 
 
 _UNKNOWN = {
-    "en": ("No actor called «{actor}» in this registry.", "Did you mean {names}? Set ACTOR in the "
-           "settings cell to one of these, or type it in the search box.",
-           "Check the spelling, or type part of the name in the search box."),
-    "sv": ("Ingen aktör som heter «{actor}» i registret.", "Menade du {names}? Sätt ACTOR i "
-           "inställningscellen till en av dem, eller skriv namnet i sökrutan.",
-           "Kontrollera stavningen, eller skriv en del av namnet i sökrutan."),
+    "en": (
+        "No actor called «{actor}» in this registry.",
+        "Did you mean {names}? Set ACTOR in the "
+        "settings cell to one of these, or type it in the search box.",
+        "Check the spelling, or type part of the name in the search box.",
+    ),
+    "sv": (
+        "Ingen aktör som heter «{actor}» i registret.",
+        "Menade du {names}? Sätt ACTOR i "
+        "inställningscellen till en av dem, eller skriv namnet i sökrutan.",
+        "Kontrollera stavningen, eller skriv en del av namnet i sökrutan.",
+    ),
 }
 
 
@@ -133,8 +149,9 @@ def unknown_actor_message(names: Iterable[Any], actor: str, language: str = "en"
         return None
     near = suggest_actors(names, actor)
     missing, suggest, spelling = _UNKNOWN["sv" if language == "sv" else "en"]
-    hint = (suggest.format(names=", ".join(f"«{html.escape(n)}»" for n in near))
-            if near else spelling)
+    hint = (
+        suggest.format(names=", ".join(f"«{html.escape(n)}»" for n in near)) if near else spelling
+    )
     return f"{missing.format(actor=html.escape(actor))} {hint}"
 
 

@@ -49,8 +49,16 @@ def message_figure(message: str, width: float = 6.0, height: float = 1.2) -> Fig
     # which prints "<Figure size ... with 0 Axes>" instead.
     axes = figure.add_subplot()
     axes.set_axis_off()
-    axes.text(0.5, 0.5, message, ha="center", va="center", fontsize=11, wrap=True,
-              transform=axes.transAxes)
+    axes.text(
+        0.5,
+        0.5,
+        message,
+        ha="center",
+        va="center",
+        fontsize=11,
+        wrap=True,
+        transform=axes.transAxes,
+    )
     return figure
 
 
@@ -66,8 +74,11 @@ class _TagView:
                 "id": frame["id"].astype(str).to_numpy(),
                 "regions": [tuple(r) for r in frame["regions"]],
                 "areas": [tuple(a) if a is not None else () for a in frame[areas_col]],
-                "funding": (frame["funding"].to_numpy(dtype=float) if "funding" in frame.columns
-                            else np.full(len(frame), np.nan)),
+                "funding": (
+                    frame["funding"].to_numpy(dtype=float)
+                    if "funding" in frame.columns
+                    else np.full(len(frame), np.nan)
+                ),
             }
         )
 
@@ -104,7 +115,9 @@ def region_area_table(
     from ecs_tagger.portfolio import region_portfolio
 
     column = "final_areas" if use_reviews and "final_areas" in frame.columns else "areas"
-    view = _TagView(frame[frame["text"].notna()] if "text" in frame.columns else frame, codes, column)
+    view = _TagView(
+        frame[frame["text"].notna()] if "text" in frame.columns else frame, codes, column
+    )
     return region_portfolio(view, regions=regions, include_none=include_none)  # type: ignore[arg-type]
 
 
@@ -128,22 +141,38 @@ def region_area_heatmap(
         return message_figure("This registry names no regions: no heat map to draw.")
     table = region_area_table(frame, codes, regions=regions, use_reviews=use_reviews)
     if table.empty or not table["projects"].any():
-        return message_figure("No row of the registry lies in the regions asked for "
-                              f"({', '.join(regions or [])}).")
+        return message_figure(
+            f"No row of the registry lies in the regions asked for ({', '.join(regions or [])})."
+        )
     lang = language
-    source = say("reviewed tags" if use_reviews and "final_areas" in frame.columns else "tags", lang)
+    source = say(
+        "reviewed tags" if use_reviews and "final_areas" in frame.columns else "tags", lang
+    )
     labels = dict(area_labels) if area_labels else _default_area_labels(codes, lang)
     # Whole words per line: a long word ("livsmedelsförsörjning") stays on one line.
-    wrapped = {code: textwrap.fill(label, 16, break_long_words=False, break_on_hyphens=False)
-               for code, label in labels.items()}
-    described = {"lq": "specialisation (location quotient)", "share": "share of projects",
-                 "count": "number of projects"}
+    wrapped = {
+        code: textwrap.fill(label, 16, break_long_words=False, break_on_hyphens=False)
+        for code, label in labels.items()
+    }
+    described = {
+        "lq": "specialisation (location quotient)",
+        "share": "share of projects",
+        "count": "number of projects",
+    }
     numbers = {"count": "number of projects", "share": "share of projects"}
-    heading = say("Regions × areas ({source}). Colour: {colour}; numbers: {numbers}", lang,
-                  source=source, colour=say(described.get(value, value), lang),
-                  numbers=say(numbers.get(annotate, annotate), lang))
+    heading = say(
+        "Regions × areas ({source}). Colour: {colour}; numbers: {numbers}",
+        lang,
+        source=source,
+        colour=say(described.get(value, value), lang),
+        numbers=say(numbers.get(annotate, annotate), lang),
+    )
     return portfolio_figure(
-        table, value, annotate=annotate, area_labels=wrapped, language=lang,
+        table,
+        value,
+        annotate=annotate,
+        area_labels=wrapped,
+        language=lang,
         title=title or heading + (say(" and the quotient", lang) if value == "lq" else ""),
     )
 
@@ -187,28 +216,62 @@ def score_histograms(
         threshold = tagged.thresholds[code]
         above = scores >= threshold
         colour = AREA_COLOURS[i % len(AREA_COLOURS)]
-        ax.hist([scores[~above], scores[above]], bins=edges, stacked=True, log=log,
-                color=["#bbbbbb", colour], edgecolor="#555555", linewidth=0.4,
-                label=["not tagged", "tagged"])
+        ax.hist(
+            [scores[~above], scores[above]],
+            bins=edges,
+            stacked=True,
+            log=log,
+            color=["#bbbbbb", colour],
+            edgecolor="#555555",
+            linewidth=0.4,
+            label=["not tagged", "tagged"],
+        )
         if not log:
             _cut_tallest_bar(ax, np.histogram(scores, bins=edges)[0], edges)
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole rows, no "2.5 rows"
         ax.axvline(threshold, color="#c0392b", linestyle="--", linewidth=1.2)
-        ax.text(threshold, 0.97, f" {say('threshold', language)} {threshold:.2f}",
-                transform=ax.get_xaxis_transform(), color="#c0392b", fontsize=8, va="top")
-        ax.set_title(say("{area}: {n} of {total} tagged", language, area=names[code],
-                         n=int(above.sum()), total=len(scores)), fontsize=10)
+        ax.text(
+            threshold,
+            0.97,
+            f" {say('threshold', language)} {threshold:.2f}",
+            transform=ax.get_xaxis_transform(),
+            color="#c0392b",
+            fontsize=8,
+            va="top",
+        )
+        ax.set_title(
+            say(
+                "{area}: {n} of {total} tagged",
+                language,
+                area=names[code],
+                n=int(above.sum()),
+                total=len(scores),
+            ),
+            fontsize=10,
+        )
         ax.set_xlim(0, 1)
         ax.set_xlabel(say("score", language))
         ax.set_ylabel(say("rows", language))
     for j in range(len(codes), rows * columns):
         axes[j // columns][j % columns].set_visible(False)
     handles, _ = axes[0][0].get_legend_handles_labels()
-    figure.legend(handles[:2], [say("not tagged (grey)", language),
-                                say("tagged (colour of the area)", language)],
-                  loc="outside lower center", ncols=2, fontsize=8, frameon=False)
-    figure.suptitle(say("Scores per area ({n} rows, model {model})", language, n=len(tagged),
-                        model=tagged.model_version), fontsize=11)
+    figure.legend(
+        handles[:2],
+        [say("not tagged (grey)", language), say("tagged (colour of the area)", language)],
+        loc="outside lower center",
+        ncols=2,
+        fontsize=8,
+        frameon=False,
+    )
+    figure.suptitle(
+        say(
+            "Scores per area ({n} rows, model {model})",
+            language,
+            n=len(tagged),
+            model=tagged.model_version,
+        ),
+        fontsize=11,
+    )
     return figure
 
 
@@ -223,8 +286,15 @@ def _cut_tallest_bar(ax: Any, heights: np.ndarray, edges: np.ndarray) -> None:
         return
     top = max(second * 1.6, 3.0)
     ax.set_ylim(0, top)
-    ax.text(edges[order[-1] + 1] + 0.01, top * 0.97, f"↑ {tallest}", ha="left", va="top",
-            fontsize=8, color="#333333")
+    ax.text(
+        edges[order[-1] + 1] + 0.01,
+        top * 0.97,
+        f"↑ {tallest}",
+        ha="left",
+        va="top",
+        fontsize=8,
+        color="#333333",
+    )
 
 
 # -- corrections against predictions --------------------------------------------------------------------
@@ -243,12 +313,17 @@ def correction_confusion_table(
             key = ("kept" if truth else "removed") if said else ("added" if truth else "absent")
             counts[key] += 1
         tagged, true = counts["kept"] + counts["removed"], counts["kept"] + counts["added"]
-        rows.append({
-            "area": code, **counts,
-            "precision": counts["kept"] / tagged if tagged else np.nan,
-            "recall": counts["kept"] / true if true else np.nan,
-        })
-    return pd.DataFrame(rows, columns=["area", *CONFUSION_CELLS, "precision", "recall"]).set_index("area")
+        rows.append(
+            {
+                "area": code,
+                **counts,
+                "precision": counts["kept"] / tagged if tagged else np.nan,
+                "recall": counts["kept"] / true if true else np.nan,
+            }
+        )
+    return pd.DataFrame(rows, columns=["area", *CONFUSION_CELLS, "precision", "recall"]).set_index(
+        "area"
+    )
 
 
 def correction_confusion(
@@ -269,23 +344,38 @@ def correction_confusion(
     labels = dict(area_labels or {})
     for ax, code in zip(axes, codes, strict=True):
         row = table.loc[code]
-        matrix = np.array([[row["kept"], row["removed"]], [row["added"], row["absent"]]], dtype=float)
+        matrix = np.array(
+            [[row["kept"], row["removed"]], [row["added"], row["absent"]]], dtype=float
+        )
         errors = np.array([[0, 1], [1, 0]], dtype=bool)
         shade = np.where(errors, matrix, 0.0)
         # The darkest red is kept light enough for black numbers to stay readable.
         ax.imshow(shade, cmap="Reds", vmin=0, vmax=2.5 * max(1.0, float(matrix[errors].max())))
         for r in range(2):
             for c in range(2):
-                ax.text(c, r, f"{int(matrix[r, c])}", ha="center", va="center", fontsize=12,
-                        fontweight="bold" if errors[r, c] else "normal")
+                ax.text(
+                    c,
+                    r,
+                    f"{int(matrix[r, c])}",
+                    ha="center",
+                    va="center",
+                    fontsize=12,
+                    fontweight="bold" if errors[r, c] else "normal",
+                )
         yes_no = [say("yes", language), say("no", language)]
         ax.set_xticks([0, 1], yes_no)
         ax.set_yticks([0, 1], yes_no)
         ax.set_xlabel(say("reviewer says", language))
         ax.set_ylabel(say("tagger said", language))
         ax.set_title(labels.get(code, code), fontsize=10)
-    figure.suptitle(say("Tagger against reviewers over {n} reviewed rows (red: the tagger's errors)",
-                        language, n=total), fontsize=11)
+    figure.suptitle(
+        say(
+            "Tagger against reviewers over {n} reviewed rows (red: the tagger's errors)",
+            language,
+            n=total,
+        ),
+        fontsize=11,
+    )
     return figure
 
 

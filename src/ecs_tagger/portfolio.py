@@ -176,17 +176,30 @@ def portfolio_figure(
                 text += f"\n{data[r, a]:.2f}"
             ink = _ink(image, data[r, a])
             if few[r, a]:  # the count only: a quotient on so few projects would mislead
-                axes.add_patch(Rectangle((a - 0.5, r - 0.5), 1, 1, facecolor="#e6e6e6",
-                                         edgecolor="#9a9a9a", hatch="///", linewidth=0))
+                axes.add_patch(
+                    Rectangle(
+                        (a - 0.5, r - 0.5),
+                        1,
+                        1,
+                        facecolor="#e6e6e6",
+                        edgecolor="#9a9a9a",
+                        hatch="///",
+                        linewidth=0,
+                    )
+                )
                 text = f"{int(counts[r, a])}"
                 ink = "#444444"
             axes.text(a, r, text, ha="center", va="center", fontsize=9, color=ink)
     if few.any():
         figure.supxlabel(
-            say("Grey hatched cells: fewer than {n} projects in the area, too few to tell a "
-                "specialisation (only the number of projects is shown).", language,
-                n=min_count),
-            fontsize=8, color="#555555",
+            say(
+                "Grey hatched cells: fewer than {n} projects in the area, too few to tell a "
+                "specialisation (only the number of projects is shown).",
+                language,
+                n=min_count,
+            ),
+            fontsize=8,
+            color="#555555",
         )
     described = {
         "lq": "specialisation (location quotient)",

@@ -94,27 +94,23 @@ SWEDISH: dict[str, str] = {
     "share of projects": "andel av projekten",
     "number of projects": "antal projekt",
     "reviewed tags": "granskade taggar",
-    "Regions × areas ({source}). Colour: {colour}; numbers: {numbers}":
-        "Län × områden ({source}). Färg: {colour}; tal: {numbers}",
+    "Regions × areas ({source}). Colour: {colour}; numbers: {numbers}": "Län × områden ({source}). Färg: {colour}; tal: {numbers}",
     " and the quotient": " och kvoten",
     "Grey hatched cells: fewer than {n} projects in the area, too few to tell a specialisation "
-    "(only the number of projects is shown).":
-        "Grå streckade rutor: färre än {n} projekt i området, för få för att tala om "
-        "specialisering (bara antalet projekt visas).",
+    "(only the number of projects is shown).": "Grå streckade rutor: färre än {n} projekt i området, för få för att tala om "
+    "specialisering (bara antalet projekt visas).",
     "{area}: {n} of {total} tagged": "{area}: {n} av {total} taggade",
     "rows": "rader",
     "threshold": "tröskel",
     "not tagged (grey)": "ej taggade (grå)",
     "tagged (colour of the area)": "taggade (områdets färg)",
     "Scores per area ({n} rows, model {model})": "Poäng per område ({n} rader, modell {model})",
-    "No reviews yet: nothing to compare with the tagger.":
-        "Inga granskningar än: inget att jämföra modellen med.",
+    "No reviews yet: nothing to compare with the tagger.": "Inga granskningar än: inget att jämföra modellen med.",
     "yes": "ja",
     "no": "nej",
     "reviewer says": "granskaren säger",
     "tagger said": "modellen sa",
-    "Tagger against reviewers over {n} reviewed rows (red: the tagger's errors)":
-        "Modellen mot granskarna över {n} granskade rader (rött: modellens fel)",
+    "Tagger against reviewers over {n} reviewed rows (red: the tagger's errors)": "Modellen mot granskarna över {n} granskade rader (rött: modellens fel)",
 }
 
 

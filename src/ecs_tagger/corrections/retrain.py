@@ -245,8 +245,10 @@ class RetrainReport:
             "<p>" + "<br>".join(html.escape(line) for line in self.summary().splitlines()) + "</p>"
         ]
         if self.before is not None or self.after is not None:
-            parts.append("<h4>How well the tagger agrees with the labelled texts, before and "
-                         "after (tested on texts it was not trained on; 1 is perfect)</h4>")
+            parts.append(
+                "<h4>How well the tagger agrees with the labelled texts, before and "
+                "after (tested on texts it was not trained on; 1 is perfect)</h4>"
+            )
             parts.append(self.metrics_table().to_html(na_rep="–"))
         if len(self.changes):
             parts.append(f"<h4>Rows whose tags changed ({len(self.changes)})</h4>")
@@ -278,8 +280,12 @@ class RetrainReport:
 
 #: Row and column words of :meth:`RetrainReport.metrics_table`.
 PLAIN_ROWS = {"macro": "all areas (average)", "micro": "all tags together"}
-_PLAIN_WORDS = {"precision": "right among given tags", "recall": "found among true tags",
-                "f1": "balance (F1)", "support": "labelled texts with the area"}
+_PLAIN_WORDS = {
+    "precision": "right among given tags",
+    "recall": "found among true tags",
+    "f1": "balance (F1)",
+    "support": "labelled texts with the area",
+}
 
 
 def _plain_column(column: str) -> str:
@@ -287,8 +293,9 @@ def _plain_column(column: str) -> str:
     return f"{_PLAIN_WORDS.get(metric, metric)} {when}".strip()
 
 
-def change_interval(before: MultiLabelReport, after: MultiLabelReport, *, draws: int = 2000,
-                    seed: int = 0) -> tuple[float, float]:
+def change_interval(
+    before: MultiLabelReport, after: MultiLabelReport, *, draws: int = 2000, seed: int = 0
+) -> tuple[float, float]:
     """95% bootstrap interval of the change in the average F1 over the areas, from what chance
     alone gives: the texts are drawn again (with replacement) from each report's counts of right,
     wrong and missed tags per area, `draws` times."""
@@ -299,16 +306,21 @@ def change_interval(before: MultiLabelReport, after: MultiLabelReport, *, draws:
         f1 = np.zeros((draws, len(report.areas)))
         for a, scores in enumerate(report.areas.values()):
             right = round(scores.recall * scores.support) if np.isfinite(scores.recall) else 0
-            wrong = (round(right / scores.precision) - right
-                     if scores.precision and np.isfinite(scores.precision) else 0)
+            wrong = (
+                round(right / scores.precision) - right
+                if scores.precision and np.isfinite(scores.precision)
+                else 0
+            )
             missed = max(int(scores.support) - right, 0)
             cells = np.array([right, max(wrong, 0), missed], dtype=float)
             rest = max(n - cells.sum(), 0.0)
-            counts = rng.multinomial(n, np.append(cells, rest) / max(cells.sum() + rest, 1.0),
-                                     size=draws)
+            counts = rng.multinomial(
+                n, np.append(cells, rest) / max(cells.sum() + rest, 1.0), size=draws
+            )
             denominator = 2 * counts[:, 0] + counts[:, 1] + counts[:, 2]
-            f1[:, a] = np.divide(2 * counts[:, 0], denominator, out=np.zeros(draws),
-                                 where=denominator > 0)
+            f1[:, a] = np.divide(
+                2 * counts[:, 0], denominator, out=np.zeros(draws), where=denominator > 0
+            )
         return np.asarray(f1.mean(axis=1))
 
     change = resampled(after) - resampled(before)
@@ -326,17 +338,23 @@ def change_in_words(before: MultiLabelReport, after: MultiLabelReport, source: s
         f"each tagger was not trained on): {before.macro_f1:.3f} before ({source}), "
         f"{after.macro_f1:.3f} after ({change:+.3f})."
     ]
-    interval = (f"drawing the texts again by chance, the change lies between {low:+.3f} and "
-                f"{high:+.3f} in 95% of draws")
+    interval = (
+        f"drawing the texts again by chance, the change lies between {low:+.3f} and "
+        f"{high:+.3f} in 95% of draws"
+    )
     if low <= 0 <= high:
-        lines.append(f"This change is within chance ({interval}, which includes no change): "
-                     "your reviews have neither helped nor hurt the tagger measurably; they still "
-                     "fix the rows you reviewed.")
+        lines.append(
+            f"This change is within chance ({interval}, which includes no change): "
+            "your reviews have neither helped nor hurt the tagger measurably; they still "
+            "fix the rows you reviewed."
+        )
     elif change > 0:
         lines.append(f"This is larger than chance ({interval}): the retrained tagger is better.")
     else:
-        lines.append(f"This is larger than chance ({interval}): the retrained tagger is worse; "
-                     "check the reviews whose tags changed below before saving it.")
+        lines.append(
+            f"This is larger than chance ({interval}): the retrained tagger is worse; "
+            "check the reviews whose tags changed below before saving it."
+        )
     return lines
 
 

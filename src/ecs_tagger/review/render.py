@@ -60,8 +60,14 @@ class ScrollTable:
     """A table shown whole in a notebook: every row (no "..." in the middle), in a box that
     scrolls, the header staying in view, long texts (titles, comments, reasons) wrapped."""
 
-    def __init__(self, frame: pd.DataFrame, *, height: str = "28em", column_width: str = "26em",
-                 caption: str = "") -> None:
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        *,
+        height: str = "28em",
+        column_width: str = "26em",
+        caption: str = "",
+    ) -> None:
         self.frame = frame
         self.height = height
         self.column_width = column_width
@@ -82,9 +88,11 @@ class ScrollTable:
         )
         table = self.frame.to_html(max_rows=None, max_cols=None, na_rep="–", escape=True)
         caption = f"<p>{html.escape(self.caption)}</p>" if self.caption else ""
-        return (f"{style}{caption}<div class='ecs-scroll' style='max-height: {self.height}; overflow: auto; "
-                f"border: 1px solid #ddd'>{table}</div>"
-                f"<p style='color:#666; margin-top: 0.2em'>{len(self.frame)} rows</p>")
+        return (
+            f"{style}{caption}<div class='ecs-scroll' style='max-height: {self.height}; overflow: auto; "
+            f"border: 1px solid #ddd'>{table}</div>"
+            f"<p style='color:#666; margin-top: 0.2em'>{len(self.frame)} rows</p>"
+        )
 
 
 def _colour(taxonomy: Taxonomy, code: str) -> str:
@@ -112,8 +120,10 @@ def evidence_html(
     if title:
         parts.append(f"<h4 style='margin: 0.3em 0'>{html.escape(title)}</h4>")
     if not result.tagged:
-        parts.append(f"<p><em>{say('Not tagged', language)}: {html.escape(result.status_text)}"
-                     "</em></p></div>")
+        parts.append(
+            f"<p><em>{say('Not tagged', language)}: {html.escape(result.status_text)}"
+            "</em></p></div>"
+        )
         return "".join(parts)
     header: list[str] = []
     for code in taxonomy.codes:
