@@ -39,6 +39,7 @@ class Variant:
     title_weight: float = 1.0
     emb: str = "fp32"
     signals: str = "both"
+    kind_thresholds: bool = False
 
 
 VARIANTS: dict[str, Variant] = {
@@ -50,7 +51,35 @@ VARIANTS: dict[str, Variant] = {
     "titles+context": Variant(train_kinds=KINDS, context=True),
     "titles+context-x": Variant(train_kinds=KINDS, context=True, interactions=True),
     "embedding-only": Variant(signals="embedding"),
+    "titles+kind-thresholds": Variant(train_kinds=KINDS, kind_thresholds=True),
+    "titles-w0.5+kind-thresholds": Variant(train_kinds=KINDS, title_weight=0.5, kind_thresholds=True),
+    "titles+context+kind-thresholds": Variant(train_kinds=KINDS, context=True, kind_thresholds=True),
+    "kind-thresholds": Variant(kind_thresholds=True),
 }
+
+
+def text_kind(documents: list[Any]) -> np.ndarray:
+    """Kind of a text as seen at tagging time: short (< 200 chars), English, or long Swedish/other."""
+    return np.array(
+        ["short" if len(d.clean) < 200 else "en" if d.language == "en" else "long" for d in documents]
+    )
+
+
+def kind_thresholds(classifier: Any, y: np.ndarray, kinds: np.ndarray, min_pos: int = 10) -> dict[str, np.ndarray]:
+    """Per text kind, the F1-best threshold of each area on the inner out-of-fold probabilities
+    (the global one where a kind has fewer than `min_pos` positives of an area)."""
+    from ecs_tagger.classifier import best_threshold
+
+    oof = classifier.oof_probabilities_
+    out = {}
+    for kind in ("short", "en", "long"):
+        mask = kinds == kind
+        t = classifier.thresholds_.copy()
+        for a in range(y.shape[1]):
+            if y[mask, a].sum() >= min_pos:
+                t[a] = best_threshold(y[mask, a], oof[mask, a])
+        out[kind] = t
+    return out
 
 
 def load_rows(v2: Path = V2) -> tuple[pd.DataFrame, list[Any]]:
@@ -124,8 +153,16 @@ def run_variant(
         prepared = PreparedData(documents, emb[fold])  # type: ignore[arg-type]
         lexical, classifier = fit_classifier(prepared, Y, settings, train, weights, groups)
         P[test] = classifier.predict_proba(features_for(prepared, lexical, test, settings))
-        D[test] = P[test] >= classifier.thresholds_
-        thresholds.append(classifier.thresholds_.tolist())
+        if variant.kind_thresholds:
+            kinds_all = text_kind(documents)
+            per_kind = kind_thresholds(classifier, Y[train], kinds_all[train])
+            for kind, t in per_kind.items():
+                rows_k = test[kinds_all[test] == kind]
+                D[rows_k] = P[rows_k] >= t
+            thresholds.append({k: v.tolist() for k, v in per_kind.items()})
+        else:
+            D[test] = P[test] >= classifier.thresholds_
+            thresholds.append(classifier.thresholds_.tolist())
     seconds = time.perf_counter() - started
     return {
         "name": name,

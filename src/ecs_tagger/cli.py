@@ -210,6 +210,11 @@ def info(model: ModelOption = None) -> None:
         from ecs_tagger.metrics import MultiLabelReport
 
         typer.echo(MultiLabelReport.from_dict(cv["report"]).format_table())
+        for kind, data in (cv.get("by_kind") or {}).items():  # English parallels, titles, sources
+            kind_report = MultiLabelReport.from_dict(data)
+            typer.echo(f"CV {kind:<14}macro-F1 {kind_report.macro_f1:.3f} ({kind_report.n_documents} rows)")
+    if manifest.get("training_time"):
+        typer.echo(f"training time   {sum(manifest['training_time'].values()) / 60:.1f} min")
 
 
 # -- similar initiatives: index, similar, match, actors, portfolio ------------------------------
