@@ -115,7 +115,7 @@ def embeddings(rows: pd.DataFrame, name: str, v2: Path = V2) -> dict[int, np.nda
         return dict.fromkeys(range(5), vectors)
     if (v2 / f"emb_{name}.npy").exists():
         return dict.fromkeys(range(5), np.load(v2 / f"emb_{name}.npy"))
-    return {f: np.load(v2 / f"emb_{name}.f{f}.npy") for f in range(5)}
+    return {f: np.load(v2 / f"emb_{name}.f{f}.npy") for f in range(5) if (v2 / f"emb_{name}.f{f}.npy").exists()}
 
 
 def label_matrix(rows: pd.DataFrame, codes: tuple[str, ...]) -> np.ndarray:
@@ -130,6 +130,7 @@ def run_variant(
     emb: dict[int, np.ndarray],
     folds: np.ndarray,
     Y: np.ndarray,
+    fold_list: tuple[int, ...] = (0, 1, 2, 3, 4),
 ) -> dict[str, Any]:
     from ecs_tagger.training import PreparedData, TrainSettings, features_for, fit_classifier
 
@@ -147,7 +148,7 @@ def run_variant(
     D = np.zeros(Y.shape, dtype=bool)
     thresholds = []
     started = time.perf_counter()
-    for fold in range(5):
+    for fold in fold_list:
         train = np.flatnonzero((folds != fold) & trainable)
         test = np.flatnonzero(folds == fold)
         prepared = PreparedData(documents, emb[fold])  # type: ignore[arg-type]
@@ -180,6 +181,7 @@ def score(
     folds: np.ndarray,
     Y: np.ndarray,
     codes: tuple[str, ...],
+    fold_list: tuple[int, ...] = (0, 1, 2, 3, 4),
 ) -> dict[str, Any]:
     from ecs_tagger.metrics import multilabel_report
 
@@ -195,7 +197,7 @@ def score(
     labelled = subsets["labelled"]
     out["per_fold_macro"] = [
         multilabel_report(codes, Y[labelled & (folds == f)], D[labelled & (folds == f)]).macro_f1
-        for f in range(5)
+        for f in fold_list
     ]
     return out
 
@@ -205,6 +207,7 @@ def main() -> None:
     parser.add_argument("--variants", default="baseline")
     parser.add_argument("--emb", default=None, help="override the embeddings of every variant")
     parser.add_argument("--out", type=Path, default=V2 / "cv")
+    parser.add_argument("--folds", default="0,1,2,3,4", help="a subset: scored on those folds only")
     args = parser.parse_args()
     from ecs_tagger.taxonomy import default_taxonomy
 
@@ -223,8 +226,16 @@ def main() -> None:
             name = f"{name}@{args.emb}"
         if variant.emb not in cache:
             cache[variant.emb] = embeddings(rows, variant.emb)
-        result = run_variant(name, variant, rows, documents, cache[variant.emb], folds, Y)
-        scores = score(result, rows, folds, Y, codes)
+        fold_list = tuple(int(f) for f in args.folds.split(","))
+        result = run_variant(name, variant, rows, documents, cache[variant.emb], folds, Y, fold_list)
+        if len(fold_list) < 5:
+            name = f"{name}.folds{''.join(map(str, fold_list))}"
+            keep = np.isin(folds, fold_list)
+            sub_rows = rows[keep].reset_index(drop=True)
+            result["D"], result["P"] = result["D"][keep], result["P"][keep]
+            scores = score(result, sub_rows, folds[keep], Y[keep], codes, fold_list)
+        else:
+            scores = score(result, rows, folds, Y, codes)
         np.save(args.out / f"{name}.P.npy", result["P"])
         record = {k: v for k, v in result.items() if k not in ("P", "D")} | {"scores": scores}
         (args.out / f"{name}.json").write_text(json.dumps(record, indent=1), encoding="utf-8")

@@ -23,11 +23,12 @@ def test_training_rows_of_the_recipe(corpus_root: Path) -> None:
     from ecs_tagger.recipes import corpus_training_frames
 
     labels = load_labels(corpus_root)
-    data, extra = corpus_training_frames(corpus_root, titles=True)
+    data, extra = corpus_training_frames(corpus_root, titles="score")
     assert len(data) == len(labels) and data["evaluate"].all()
     assert not extra["evaluate"].any() and set(extra["group"]) <= set(data["id"])
     titles = extra[extra["kind"] == "title"]
     assert len(titles) == len(data) and (titles["text"].str.len() < 300).all()
+    assert (titles["weight"] == 0).all()
     round1, _ = corpus_training_frames(corpus_root, rounds={1})
     assert len(round1) == int((labels["round"] == 1).sum())
 

@@ -131,16 +131,21 @@ def train(
     cross_validate: Annotated[bool, typer.Option(help="Report 5-fold CV metrics.")] = True,
 ) -> None:
     """Train a model (default: on the corpus labels) and save it."""
-    from ecs_tagger.recipes import corpus_training_frames
+    from ecs_tagger.recipes import (
+        SHIPPED_TITLES,
+        corpus_training_frames,
+        shipped_train_settings,
+    )
     from ecs_tagger.tables import read_table
     from ecs_tagger.tagger import Tagger
     from ecs_tagger.taxonomy import Taxonomy
-    from ecs_tagger.training import TrainSettings
 
     try:
         chosen = Taxonomy.from_file(taxonomy) if taxonomy else None
         if labels is None:
-            data, extra = corpus_training_frames(parallel_english=parallel_english)
+            data, extra = corpus_training_frames(
+                parallel_english=parallel_english, titles=SHIPPED_TITLES
+            )
             text_col, labels_col = "text", "areas"
         else:
             data, extra = read_table(labels), None
@@ -149,7 +154,7 @@ def train(
             text_col,
             labels_col,
             taxonomy=chosen,
-            settings=TrainSettings(name=name),
+            settings=shipped_train_settings(name),
             extra=extra,
             cross_validation=cross_validate,
         )

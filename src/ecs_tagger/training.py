@@ -114,7 +114,12 @@ class TrainingSet:
             if "group" in data.columns
             else np.arange(len(data))
         )
-        weights = data["weight"].to_numpy(float) if "weight" in data.columns else np.ones(len(data))
+        # a row without a weight (e.g. labelled rows beside weighted extra rows) weighs 1
+        weights = (
+            data["weight"].astype(float).fillna(1.0).to_numpy()
+            if "weight" in data.columns
+            else np.ones(len(data))
+        )
         evaluate = (
             data["evaluate"].to_numpy(bool)
             if "evaluate" in data.columns
@@ -168,7 +173,9 @@ def fit_classifier(
     weights: np.ndarray,
     groups: np.ndarray,
 ) -> tuple[LemmaTfidf, AreaClassifier]:
-    """Fit the lexical vocabulary and the classifier on the given rows."""
+    """Fit the lexical vocabulary and the classifier on the given rows (rows of weight 0 excepted:
+    they are only predicted, e.g. title copies scored in cross-validation)."""
+    rows = rows[weights[rows] > 0]
     lexical = LemmaTfidf(settings.ngram_max, settings.min_df, settings.max_features)
     lemmas = [prepared.documents[i].lemmas for i in rows]
     lexical.fit(lemmas)
