@@ -16,6 +16,7 @@ AREAS = ("food", "health", "energy", "industry")
 
 def cv_tables(directory: Path, order: list[str] | None = None) -> str:
     records = {p.stem: json.loads(p.read_text()) for p in sorted(directory.glob("*.json"))}
+    records = {k: v for k, v in records.items() if "scores" in v}
     names = [n for n in (order or []) if n in records] + sorted(set(records) - set(order or []))
     lines = [
         "| variant | food F1 | health F1 | energy F1 | industry F1 | macro-F1 labelled (OOF) | per fold mean ± sd | Projektbanken | SweCRIS sv | English abstracts | titles only | CV s |",
