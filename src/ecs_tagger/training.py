@@ -217,9 +217,11 @@ def training_folds(
         for group in training.groups[rows[test]]:
             fold_of_group[int(group)] = fold
     # a follower whose group has no leader row joins fold 0 (never happens in the recipe)
-    fold = np.array([fold_of_group.get(int(g), 0) for g in training.groups])
-    everything = np.arange(len(fold))
-    return [(everything[fold != f], everything[fold == f]) for f in range(len(splits))]
+    fold_of_row = np.array([fold_of_group.get(int(g), 0) for g in training.groups])
+    everything = np.arange(len(fold_of_row))
+    return [
+        (everything[fold_of_row != f], everything[fold_of_row == f]) for f in range(len(splits))
+    ]
 
 
 def kind_reports(

@@ -181,12 +181,12 @@ def tune_top_layers(
                 chunk[b : b + settings.batch_size]
                 for b in range(0, len(chunk), settings.batch_size)
             ]
-        rng.shuffle(batches)  # type: ignore[arg-type]
+        rng.shuffle(batches)
         for b in batches:
             if step >= steps:
                 break
             x, mask = lower.batch(pieces[b], settings.train_tokens)
-            logits = head(mean_pool(run_layers(layers, x, mask), mask) * settings.scale)
+            logits = head(mean_pool(run_layers(list(layers), x, mask), mask) * settings.scale)
             loss = loss_fn(logits, y[b])
             optimizer.zero_grad()
             loss.backward()
