@@ -93,6 +93,8 @@ def _quality(results: dict[str, Any], sections: dict[str, Any]) -> list[str]:
     if not systems:
         return []
     out = ["## Quality on the same 5 folds", ""]
+    first = next(iter(systems.values()))
+    n_scored = first.get("report", {}).get("n_documents", "")
     for name in ("quality", "zeroshot", "annif"):
         if name in sections:
             section = sections[name]
@@ -112,9 +114,9 @@ def _quality(results: dict[str, Any], sections: dict[str, Any]) -> list[str]:
         out.append(f"- Annif skipped: {install['skipped']}")
     out += [
         "",
-        "Folds: `ecs_tagger.classifier.folds_for(any_area, groups, 5, random_state=0)` over the 749",
-        "labelled texts plus the 150 English parallel abstracts (same group as their Swedish text,",
-        "training only); the 749 labelled texts are scored. Out-of-fold (OOF) scores pool the five test",
+        "Folds: `ecs_tagger.classifier.folds_for(any_area, groups, 5, random_state=0)` over the",
+        "labelled texts plus their English parallel abstracts (same group as their Swedish text,",
+        f"training only); the {n_scored} labelled texts are scored. Out-of-fold (OOF) scores pool the five test",
         "parts; the spread is the per-fold macro-F1 (mean ± sd [min–max]). Every system trains on "
         "the same rows of each fold (Annif too, English parallels included) and is scored with "
         "`ecs_tagger.metrics.multilabel_report`.",
@@ -356,7 +358,7 @@ def _encoder(data: dict[str, Any]) -> list[str]:
         out += [
             f"Variants, each in a fresh process on the first {variants['docs']} descriptions "
             f"({variants['pieces']} pieces), run twice in interleaved order; the faster run counts "
-            "(both are listed). macro-F1 on the shared folds with the 899 training texts "
+            "(both are listed). macro-F1 on the shared folds with the training texts (labelled + English) "
             "re-embedded by the variant (the fp32 row is the library's own vectors, as in the "
             "quality section); only int8 variants at least 5 % faster than the baseline get this check:",
             "",

@@ -60,3 +60,47 @@ def test_best_threshold_separates_clean_scores() -> None:
     scores = np.concatenate([np.linspace(0.0, 0.3, 50), np.linspace(0.6, 1.0, 50)])
     threshold = best_threshold(y, scores)
     assert 0.3 < threshold <= 0.6
+
+
+def test_context_stacker_learns_a_kind_specific_bias() -> None:
+    """A kind whose positives score lower (short texts) gets its own calibration from the context."""
+    X, Y = _synthetic(400, seed=1)
+    rng = np.random.default_rng(2)
+    short = rng.random(len(Y)) < 0.4
+    embeddings = X.embeddings.copy()
+    embeddings[short, 0] -= 1.5 * Y[short, 0]  # area 0 is fainter in short texts
+    context = np.column_stack([np.zeros(len(Y)), short.astype(float)])
+    with_context = AreaFeatures(embeddings, X.lexical, context)
+    plain = AreaFeatures(embeddings, X.lexical)
+    a = AreaClassifier(inner_folds=3, context_features=2).fit(with_context, Y)
+    b = AreaClassifier(inner_folds=3).fit(plain, Y)
+    assert a.stack_coef_.shape == (2, a.n_stack_inputs + 1) == (2, 5)
+    assert b.stack_coef_.shape == (2, 3)
+    # the short kind gets a positive shift, so its positives are recalled more often
+    recall_a = (a.predict(with_context)[short, 0] & Y[short, 0]).sum() / Y[short, 0].sum()
+    recall_b = (b.predict(plain)[short, 0] & Y[short, 0]).sum() / Y[short, 0].sum()
+    assert recall_a > recall_b
+    interacting = AreaClassifier(inner_folds=3, context_features=2, context_interactions=True)
+    interacting.fit(with_context, Y)
+    assert interacting.stack_coef_.shape == (2, 2 + 2 + 4 + 1)
+    assert interacting.predict_proba(with_context.subset(np.arange(5))).shape == (5, 2)
+
+
+def test_context_classifier_needs_the_context() -> None:
+    import pytest
+
+    X, Y = _synthetic()
+    context = np.zeros((len(Y), 2))
+    model = AreaClassifier(inner_folds=3, context_features=2).fit(
+        AreaFeatures(X.embeddings, X.lexical, context), Y
+    )
+    with pytest.raises(ValueError, match="context"):
+        model.predict_proba(X)
+
+
+def test_text_context_columns() -> None:
+    from ecs_tagger.features import text_context
+
+    context = text_context(["sv", "en", "sv"], [30, 2000, 224])
+    np.testing.assert_allclose(context[:, 0], [0, 1, 0])
+    assert context[0, 1] == 1.0 and context[1, 1] == 0.0 and 0.4 < context[2, 1] < 0.6

@@ -288,3 +288,36 @@ def test_training_is_deterministic(
         again.classifier.embedding_coef_, small_tagger.classifier.embedding_coef_
     )
     np.testing.assert_array_equal(again.classifier.thresholds_, small_tagger.classifier.thresholds_)
+
+
+def test_rows_of_weight_zero_are_scored_but_never_trained_on(
+    small_training_frame: pd.DataFrame,
+) -> None:
+    """Title copies in the shipped recipe: predicted in cross-validation, reported by kind, but no
+    part of any fit (not even the vocabulary)."""
+    from ecs_tagger.training import TrainSettings
+
+    data = small_training_frame.assign(kind="projektbanken")
+    extra = pd.DataFrame(
+        {
+            "text": [f"Zzqxtitel {i} biogas" for i in range(len(data))],
+            "areas": data["areas"].tolist(),
+            "group": data["id"].tolist(),
+            "evaluate": False,
+            "kind": "title",
+            "weight": 0.0,
+        }
+    )
+    tagger = Tagger.train(
+        data,
+        extra=extra,
+        settings=TrainSettings(name="w0", inner_folds=3, min_df=1),
+    )
+    assert not any(term.startswith("zzqx") for term in tagger.lexical.vocabulary_)
+    by_kind = tagger.manifest["cross_validation"]["by_kind"]
+    assert set(by_kind) == {"projektbanken", "title"}
+    assert by_kind["title"]["n_documents"] == len(data)
+    assert tagger.manifest["training_data"]["kinds"] == {
+        "projektbanken": len(data),
+        "title": len(data),
+    }

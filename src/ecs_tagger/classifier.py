@@ -21,16 +21,19 @@ _THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 
 @dataclass(frozen=True)
 class AreaFeatures:
-    """The two views of a set of documents: dense embeddings and sparse lexical features."""
+    """The views of a set of documents: dense embeddings, sparse lexical features and, optionally,
+    the text's kind (`context`: one row per document, see `ecs_tagger.features.text_context`)."""
 
     embeddings: np.ndarray
     lexical: sp.csr_matrix
+    context: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.embeddings.shape[0])
 
     def subset(self, rows: np.ndarray) -> AreaFeatures:
-        return AreaFeatures(self.embeddings[rows], self.lexical[rows])
+        context = None if self.context is None else self.context[rows]
+        return AreaFeatures(self.embeddings[rows], self.lexical[rows], context)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -75,15 +78,50 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):
         class_weight: str | None = "balanced",
         random_state: int = 0,
         signals: str = "both",
+        context_features: int = 0,
+        context_interactions: bool = False,
     ) -> None:
         self.c_embedding = c_embedding
         self.c_lexical = c_lexical
         self.signals = signals
+        self.context_features = context_features
+        self.context_interactions = context_interactions
         self.inner_folds = inner_folds
         self.class_weight = class_weight
         self.random_state = random_state
 
     # -- fitting -------------------------------------------------------------------------------
+    @property
+    def n_stack_inputs(self) -> int:
+        """Inputs of the stacker: the two signal scores, then the context columns and, with
+        `context_interactions`, each signal score times each context column."""
+        c = self.context_features
+        return 2 + c + (2 * c if self.context_interactions else 0)
+
+    def _context(self, X: AreaFeatures) -> np.ndarray:
+        if self.context_features == 0:
+            return np.zeros((len(X), 0))
+        if X.context is None:
+            raise ValueError(
+                "this classifier calibrates by text kind: AreaFeatures need their `context` "
+                "(ecs_tagger.features.text_context of the documents)"
+            )
+        context = np.asarray(X.context, dtype=np.float64)
+        if context.shape != (len(X), self.context_features):
+            raise ValueError(
+                f"context has shape {context.shape}, expected ({len(X)}, {self.context_features})"
+            )
+        return context
+
+    def _stack_inputs(self, scores: np.ndarray, context: np.ndarray) -> np.ndarray:
+        """Stacker design matrix from the two signal scores (n × 2) and the context (n × c)."""
+        if context.shape[1] == 0:
+            return scores
+        parts = [scores, context]
+        if self.context_interactions:
+            parts += [scores[:, [0]] * context, scores[:, [1]] * context]
+        return np.hstack(parts)
+
     def _base(self, c: float) -> LogisticRegression:
         return LogisticRegression(
             C=c, class_weight=self.class_weight, solver="liblinear", max_iter=1000, tol=1e-4
@@ -126,12 +164,14 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):
         self.embedding_intercept_ = np.zeros(k)
         self.lexical_coef_ = np.zeros((k, v), dtype=np.float64)
         self.lexical_intercept_ = np.zeros(k)
-        self.stack_coef_ = np.zeros((k, 3))  # weight of embedding score, lexical score, bias
+        # weights of the stacker's inputs (see n_stack_inputs), then its bias
+        self.stack_coef_ = np.zeros((k, self.n_stack_inputs + 1))
+        context = self._context(X)
         self.signal_calibration_ = np.zeros((k, 4))  # Platt (slope, bias) of each signal alone
         self.thresholds_ = np.full(k, 0.5)
         self.oof_probabilities_ = np.zeros((n, k))
         for area in range(k):
-            self._fit_area(area, X, Y[:, area], weight, groups)
+            self._fit_area(area, X, Y[:, area], weight, groups, context)
         self.n_areas_ = k
         return self
 
@@ -142,12 +182,14 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):
         y: np.ndarray,
         weight: np.ndarray | None,
         groups: np.ndarray,
+        context: np.ndarray,
     ) -> None:
         if (
             not y.any() or y.all()
         ):  # constant label: a fixed probability, never crossing 0.5 wrongly
             bias = 10.0 if y.all() else -10.0
-            self.stack_coef_[area] = [0.0, 0.0, bias]
+            self.stack_coef_[area] = 0.0
+            self.stack_coef_[area, -1] = bias
             self.signal_calibration_[area] = [0.0, bias, 0.0, bias]
             self.oof_probabilities_[:, area] = float(y.all())
             return
@@ -164,7 +206,8 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):
             oof[test, 1] = (
                 lex.decision_function(X.lexical[test]) if self.signals != "embedding" else 0
             )
-        stack = LogisticRegression(C=1.0, max_iter=1000).fit(oof, y, sample_weight=weight)
+        design = self._stack_inputs(oof, context)
+        stack = LogisticRegression(C=1.0, max_iter=1000).fit(design, y, sample_weight=weight)
         for signal in range(2):
             platt = LogisticRegression(C=1.0, max_iter=1000)
             platt.fit(oof[:, [signal]], y, sample_weight=weight)
@@ -176,9 +219,9 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):
             w = None if weight is None else weight[train]
             if y[train].any() and not y[train].all():
                 meta = LogisticRegression(C=1.0, max_iter=1000).fit(
-                    oof[train], y[train], sample_weight=w
+                    design[train], y[train], sample_weight=w
                 )
-                stacked_oof[test] = meta.predict_proba(oof[test])[:, 1]
+                stacked_oof[test] = meta.predict_proba(design[test])[:, 1]
             else:
                 stacked_oof[test] = float(y[train].mean())
         emb, lex = self._fit_base(X, y, weight)
@@ -189,7 +232,7 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):
         if self.signals != "embedding":
             self.lexical_coef_[area] = lex.coef_[0]
             self.lexical_intercept_[area] = lex.intercept_[0]
-        self.stack_coef_[area] = [stack.coef_[0, 0], stack.coef_[0, 1], stack.intercept_[0]]
+        self.stack_coef_[area] = [*stack.coef_[0], stack.intercept_[0]]
         self.oof_probabilities_[:, area] = stacked_oof
         self.thresholds_[area] = best_threshold(y, stacked_oof)
 
@@ -213,7 +256,11 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: AreaFeatures) -> np.ndarray:
         """Calibrated probability per document and area."""
         emb, lex = self.embedding_scores(X.embeddings), self.lexical_scores(X.lexical)
-        z = emb * self.stack_coef_[:, 0] + lex * self.stack_coef_[:, 1] + self.stack_coef_[:, 2]
+        context = self._context(X)
+        z = np.empty_like(emb)
+        for area in range(emb.shape[1]):
+            design = self._stack_inputs(np.column_stack([emb[:, area], lex[:, area]]), context)
+            z[:, area] = design @ self.stack_coef_[area, :-1] + self.stack_coef_[area, -1]
         return _sigmoid(z)
 
     def predict(self, X: AreaFeatures) -> np.ndarray:

@@ -183,16 +183,21 @@ def train(
     """Train a model (default: on the corpus labels) and save it."""
     from tqdm import tqdm
 
-    from ecs_tagger.recipes import corpus_training_frames
+    from ecs_tagger.recipes import (
+        SHIPPED_TITLES,
+        corpus_training_frames,
+        shipped_train_settings,
+    )
     from ecs_tagger.tables import read_table
     from ecs_tagger.tagger import Tagger
     from ecs_tagger.taxonomy import Taxonomy
-    from ecs_tagger.training import TrainSettings
 
     try:
         chosen = Taxonomy.from_file(taxonomy) if taxonomy else None
         if labels is None:
-            data, extra = corpus_training_frames(parallel_english=parallel_english)
+            data, extra = corpus_training_frames(
+                parallel_english=parallel_english, titles=SHIPPED_TITLES
+            )
             text_col, labels_col = "text", "areas"
         else:
             data, extra = read_table(labels), None
@@ -215,7 +220,7 @@ def train(
                 text_col,
                 labels_col,
                 taxonomy=chosen,
-                settings=TrainSettings(name=name),
+                settings=shipped_train_settings(name),
                 extra=extra,
                 cross_validation=cross_validate,
                 progress=bar.update,
@@ -286,6 +291,13 @@ def info(model: ModelOption = None) -> None:
         report["areas"] = {c: areas[c] for c in [*codes, *sorted(set(areas) - set(codes))]}
         typer.echo("cross-validated metrics (out of fold):")
         typer.echo(MultiLabelReport.from_dict(report).format_table())
+        for kind, data in (cv.get("by_kind") or {}).items():  # English parallels, titles, sources
+            kind_report = MultiLabelReport.from_dict(data)
+            typer.echo(
+                f"CV {kind:<14}macro-F1 {kind_report.macro_f1:.3f} ({kind_report.n_documents} rows)"
+            )
+    if manifest.get("training_time"):
+        typer.echo(f"training time   {sum(manifest['training_time'].values()) / 60:.1f} min")
 
 
 # -- similar initiatives: index, similar, match, actors, portfolio (cli_similar.py) ------------

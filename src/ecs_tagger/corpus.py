@@ -19,6 +19,8 @@ SWECRIS = "swecris_kth/projects.jsonl.gz"
 H2020 = "h2020_norway/projects.csv"
 INTERREG_PARTNERS = "interreg_partners/partners_2021_2027.csv"
 TRAIN_LABELS = "labels/train_labels.jsonl"
+#: Every labelling round: `train_labels.jsonl` (round 1), `train_labels_round2.jsonl`, … (sorted by name).
+TRAIN_LABELS_GLOB = "labels/train_labels*.jsonl"
 
 #: The five regions (län) of Östra Mellansverige, as Projektbanken spells them in `county`.
 OMS_REGIONS = ("Västmanland", "Örebro", "Södermanland", "Uppsala", "Östergötland")
@@ -69,30 +71,71 @@ def join_title(titles: pd.Series, bodies: pd.Series) -> pd.Series:
     return pd.Series(out, index=titles.index, dtype=object)
 
 
-def load_training_data(root: Path | None = None) -> pd.DataFrame:
-    """The labelled records joined to their texts.
+def label_files(root: Path | None = None) -> list[Path]:
+    """Every labels file of the corpus (`labels/train_labels*.jsonl`), sorted by name."""
+    base = root or corpus_dir()
+    files = sorted(base.glob(TRAIN_LABELS_GLOB))
+    if not files:
+        corpus_path(TRAIN_LABELS, root)  # raises the clear "corpus not found" error
+    return files
+
+
+def load_labels(root: Path | None = None) -> pd.DataFrame:
+    """The label records of every labels file, with `round` (1 where the file has none) and `label_file`.
+
+    A record id labelled in two files is an error: the rounds are meant to be disjoint.
+    """
+    frames = []
+    for path in label_files(root):
+        frame = pd.DataFrame(list(_read_jsonl(path)))
+        if frame.empty:
+            continue
+        if "round" not in frame.columns:
+            frame["round"] = 1
+        frame["round"] = frame["round"].fillna(1).astype(int)
+        frame["label_file"] = path.name
+        frames.append(frame)
+    labels = pd.concat(frames, ignore_index=True)
+    duplicated = labels.loc[labels["id"].duplicated(), "id"].tolist()
+    if duplicated:
+        raise InputError(
+            f"records labelled in more than one labels file: {', '.join(duplicated[:10])}"
+        )
+    return labels
+
+
+def load_training_data(root: Path | None = None, rounds: set[int] | None = None) -> pd.DataFrame:
+    """The labelled records of every labels file joined to their texts.
 
     Columns: id, source, text (the field the annotator read, with its title), text_en (the
-    English parallel abstract for SweCRIS records, else None), areas (list), confidence, sampling.
+    English parallel abstract for SweCRIS records, else None), title (the title alone), areas
+    (list), confidence, sampling, round. `rounds` keeps only those labelling rounds (ablations).
     """
-    labels = pd.DataFrame(list(_read_jsonl(corpus_path(TRAIN_LABELS, root))))
+    labels = load_labels(root)
+    if rounds is not None:
+        labels = labels[labels["round"].isin(rounds)].reset_index(drop=True)
     projects = load_projektbanken(root).set_index("id")
     swecris = load_swecris(root).set_index("id")
     texts: list[str | None] = []
     english: list[str | None] = []
+    titles: list[str | None] = []
     for record in labels.itertuples():
         if record.source == "projektbanken":
             texts.append(projects["text"].get(record.id))
             english.append(None)
+            titles.append(projects["title"].get(record.id))
         else:
             texts.append(swecris["text_sv"].get(record.id))
             english.append(swecris["text_en"].get(record.id))
+            titles.append(swecris["projectTitleSv"].get(record.id))
     labels["text"] = texts
     labels["text_en"] = english
+    labels["title"] = [t.strip() if isinstance(t, str) and t.strip() else None for t in titles]
     missing = labels.loc[labels["text"].isna(), "id"].tolist()
     if missing:
         raise InputError(f"labelled records without text in the corpus: {', '.join(missing[:10])}")
-    return labels[["id", "source", "text", "text_en", "areas", "confidence", "sampling"]]
+    columns = ["id", "source", "text", "text_en", "title", "areas", "confidence", "sampling"]
+    return labels[[*columns, "round"]]
 
 
 def load_h2020(root: Path | None = None) -> pd.DataFrame:

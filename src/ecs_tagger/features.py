@@ -64,3 +64,22 @@ class LemmaTfidf(BaseEstimator, TransformerMixin):
         for term, column in self.vocabulary_.items():
             terms[column] = term
         return terms
+
+
+#: The columns of `text_context`, in order.
+CONTEXT_COLUMNS = ("english", "shortness")
+_SHORT_CHARS, _LONG_CHARS = 50.0, 1000.0
+
+
+def text_context(languages: Sequence[str], lengths: Sequence[int]) -> np.ndarray:
+    """The kind of each text, as inputs for the stacker's calibration (documents × 2).
+
+    `english` is 1 for texts detected as English; `shortness` is 1 for a text of at most 50
+    characters (a title), 0 from 1,000 characters on (a registry description or an abstract), and
+    linear in log(length) between.
+    """
+    english = np.array([1.0 if lang == "en" else 0.0 for lang in languages])
+    chars = np.maximum(np.asarray(lengths, dtype=np.float64), 1.0)
+    span = np.log(_LONG_CHARS) - np.log(_SHORT_CHARS)
+    shortness = np.clip((np.log(_LONG_CHARS) - np.log(chars)) / span, 0.0, 1.0)
+    return np.column_stack([english, shortness]) if len(chars) else np.zeros((0, 2))

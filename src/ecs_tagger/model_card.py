@@ -28,17 +28,49 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         "(JSON, TOML and safetensors), each checked against the sha256 in `manifest.json`.",
         "",
     ]
+    timings = manifest.get("training_time")
+    if timings:
+        total = sum(float(v) for v in timings.values())
+        parts = ", ".join(
+            f"{k.removesuffix('_s').replace('_', ' ')} {v:.0f} s" for k, v in timings.items()
+        )
+        lines += [f"Training time: {total / 60:.1f} min ({parts}).", ""]
+    encoder = manifest.get("settings", {}).get("embedder", {})
+    if encoder:
+        lines += [
+            f"Encoder: `{encoder.get('model', '')}`, quantisation {encoder.get('quantize', 'none')},"
+            f" identity `{manifest.get('embedding_model_id', '')}` (cached vectors of another"
+            " identity are never used).",
+            "",
+        ]
     cv = manifest.get("cross_validation")
     if cv:
         report = MultiLabelReport.from_dict(cv["report"])
         lines += [
-            f"## Cross-validated metrics ({cv.get('folds', 5)}-fold, out of fold)",
+            f"## Cross-validated metrics ({cv.get('folds', 5)}-fold, grouped, out of fold)",
             "",
             "```",
             report.format_table(),
             "```",
             "",
         ]
+        by_kind = cv.get("by_kind") or {}
+        if by_kind:
+            codes = list(report.areas)
+            lines += [
+                "Out of fold by kind of text (every row predicted by the fold that held out its"
+                " record; `english` are the English parallel abstracts, `title` the title alone):",
+                "",
+                "| kind | rows | " + " | ".join(f"{c} F1" for c in codes) + " | macro-F1 |",
+                "| --- | --- | " + " | ".join("---" for _ in codes) + " | --- |",
+            ]
+            for kind, data in by_kind.items():
+                kind_report = MultiLabelReport.from_dict(data)
+                f1 = " | ".join(f"{kind_report.areas[c].f1:.3f}" for c in codes)
+                lines.append(
+                    f"| {kind} | {kind_report.n_documents} | {f1} | {kind_report.macro_f1:.3f} |"
+                )
+            lines.append("")
     versions = manifest.get("versions", {})
     if versions:
         lines += ["## Versions", ""] + [f"- {k}: {v}" for k, v in sorted(versions.items())] + [""]

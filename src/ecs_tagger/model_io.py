@@ -50,6 +50,8 @@ class ModelParts:
     lexical: LemmaTfidf
     classifier: AreaClassifier
     manifest: dict[str, Any]
+    #: the encoder's task-tuned top layers (`ecs_tagger.embedding.finetune`), copied into the folder
+    adapter: Path | None = None
 
 
 def _sha256(path: Path) -> str:
@@ -77,7 +79,13 @@ def save_model(parts: ModelParts, directory: Path, model_card: str = "") -> dict
         }
         arrays["idf_"] = np.ascontiguousarray(parts.lexical.idf_, dtype=np.float64)
         save_file(arrays, str(staging / ARRAYS))
-        files = {name: _sha256(staging / name) for name in _HASHED_FILES}
+        hashed = list(_HASHED_FILES)
+        if parts.adapter is not None:
+            from ecs_tagger.embedding.finetune import ADAPTER_FILE
+
+            shutil.copyfile(parts.adapter, staging / ADAPTER_FILE)
+            hashed.append(ADAPTER_FILE)
+        files = {name: _sha256(staging / name) for name in hashed}
         manifest = {
             **parts.manifest,
             "format_version": FORMAT_VERSION,
@@ -159,7 +167,12 @@ def load_model(directory: Path, expected_taxonomy: Taxonomy | None = None) -> Mo
         setattr(classifier, name, arrays[name].astype(np.float64))
     classifier.n_areas_ = len(taxonomy)
     k, v = classifier.lexical_coef_.shape
-    if k != len(taxonomy) or v != len(terms) or classifier.thresholds_.shape != (k,):
+    if (
+        k != len(taxonomy)
+        or v != len(terms)
+        or classifier.thresholds_.shape != (k,)
+        or classifier.stack_coef_.shape != (k, classifier.n_stack_inputs + 1)
+    ):
         raise ModelError(
             f"model {directory}: array shapes do not match its taxonomy and vocabulary"
         )

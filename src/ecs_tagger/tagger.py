@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import platform
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -35,6 +36,7 @@ from ecs_tagger.training import (
     TrainSettings,
     combine_training_frames,
     cross_validate,
+    document_context,
     fit_classifier,
     prepare,
 )
@@ -138,14 +140,26 @@ class Tagger:
         parts = load_model(directory, expected_taxonomy=taxonomy)
         if embedder is None:
             settings = EmbedderSettings(**parts.manifest.get("settings", {}).get("embedder", {}))
-            embedder = Embedder(settings, cache_directory=cache_directory, use_cache=use_cache)
+            embedder = Embedder(
+                settings,
+                cache_directory=cache_directory,
+                use_cache=use_cache,
+                adapter_dir=directory,
+            )
         return cls(
             parts.taxonomy, parts.lexical, parts.classifier, parts.manifest, embedder=embedder
         )
 
     def save(self, path: str | Path) -> Path:
         """Write the model folder; the model version is derived from its learned numbers."""
-        parts = ModelParts(self.taxonomy, self.lexical, self.classifier, self.manifest)
+        adapter = None
+        if self.embedder.settings.adapter:
+            from ecs_tagger.embedding.finetune import ADAPTER_FILE
+
+            if self.embedder.adapter_dir is None:
+                raise ModelError("the tuned encoder layers of this tagger are not on disk")
+            adapter = Path(self.embedder.adapter_dir) / ADAPTER_FILE
+        parts = ModelParts(self.taxonomy, self.lexical, self.classifier, self.manifest, adapter)
         self.manifest = save_model(parts, Path(path), "")
         (Path(path) / "README.md").write_text(render_model_card(self.manifest), encoding="utf-8")
         return Path(path)
@@ -157,7 +171,8 @@ class Tagger:
         self._check_embedder()
         embeddings = self.embedder.embed_documents([d.clean for d in documents], progress=progress)
         lexical = self.lexical.transform([d.lemmas for d in documents])
-        return AreaFeatures(embeddings, lexical)
+        context = document_context(documents) if self.classifier.context_features else None
+        return AreaFeatures(embeddings, lexical, context)
 
     def tag(self, text: Any, *, evidence: bool = True) -> TagResult:
         """Tag one text; `evidence` adds supporting sentences and terms for each tag."""
@@ -312,7 +327,9 @@ class Tagger:
         training = TrainingSet.from_frame(frame, taxonomy, text_col, labels_col)
         embedder = embedder or Embedder(settings.embedder)
         preprocessor = Preprocessor(settings.preprocess)
+        clock = time.perf_counter()
         prepared = prepare(training.texts, preprocessor, embedder, progress)
+        timings = {"prepare_s": round(time.perf_counter() - clock, 1)}
         manifest: dict[str, Any] = {
             "name": settings.name,
             "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -331,19 +348,39 @@ class Tagger:
                     for i, code in enumerate(taxonomy.codes)
                 },
                 "none_count": int((~training.labels[training.evaluate].any(axis=1)).sum()),
+                **(
+                    {
+                        "kinds": {
+                            str(k): int((training.kinds == k).sum()) for k in set(training.kinds)
+                        }
+                    }
+                    if training.kinds is not None
+                    else {}
+                ),
             },
         }
         if cross_validation:
-            report, per_fold, _ = cross_validate(training, prepared, settings, taxonomy.codes)
+            by_kind: dict[str, Any] = {}
+            started = time.perf_counter()
+            report, per_fold, _ = cross_validate(
+                training, prepared, settings, taxonomy.codes, by_kind=by_kind
+            )
             manifest["cross_validation"] = {
                 "folds": settings.cv_folds,
                 "report": report.to_dict(),
                 "per_fold": per_fold,
+                "by_kind": by_kind,
+                "seconds": round(time.perf_counter() - started, 1),
             }
         everything = np.arange(len(training.texts))
+        clock = time.perf_counter()
         lexical, classifier = fit_classifier(
             prepared, training.labels, settings, everything, training.weights, training.groups
         )
+        timings["fit_s"] = round(time.perf_counter() - clock, 1)
+        if cross_validation:
+            timings["cross_validation_s"] = manifest["cross_validation"]["seconds"]
+        manifest["training_time"] = timings
         manifest["thresholds"] = {
             code: float(t) for code, t in zip(taxonomy.codes, classifier.thresholds_, strict=True)
         }
@@ -370,6 +407,7 @@ class Tagger:
             replace(self.embedder.settings, **embedder_settings),
             cache_directory=self.embedder.cache_directory,
             use_cache=self.embedder.use_cache,
+            adapter_dir=self.embedder.adapter_dir,
         )
         return Tagger(
             self.taxonomy,

@@ -13,7 +13,7 @@ import pandas as pd
 from ecs_tagger.classifier import AreaClassifier, AreaFeatures, folds_for
 from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
 from ecs_tagger.errors import InputError
-from ecs_tagger.features import LemmaTfidf
+from ecs_tagger.features import CONTEXT_COLUMNS, LemmaTfidf, text_context
 from ecs_tagger.metrics import MultiLabelReport, multilabel_report
 from ecs_tagger.preprocess import PreprocessedText, Preprocessor, PreprocessSettings
 from ecs_tagger.taxonomy import Taxonomy
@@ -30,6 +30,11 @@ class TrainSettings:
     c_lexical: float = 16.0
     inner_folds: int = 5
     signals: str = "both"
+    #: Calibration by text kind: the stacker also sees whether a text is English and how short it
+    #: is (`ecs_tagger.features.text_context`); with `context_interactions` also each signal score
+    #: times each of these, so the weight of each signal can differ by kind.
+    context: bool = False
+    context_interactions: bool = False
     ngram_max: int = 1
     min_df: int = 2
     max_features: int = 20000
@@ -75,6 +80,8 @@ class TrainingSet:
     groups: np.ndarray
     weights: np.ndarray
     evaluate: np.ndarray
+    #: What each row is (column `kind`, e.g. projektbanken / swecris_kth / english / title), or "".
+    kinds: np.ndarray | None = None
 
     @classmethod
     def from_frame(
@@ -107,13 +114,19 @@ class TrainingSet:
             if "group" in data.columns
             else np.arange(len(data))
         )
-        weights = data["weight"].to_numpy(float) if "weight" in data.columns else np.ones(len(data))
+        # a row without a weight (e.g. labelled rows beside weighted extra rows) weighs 1
+        weights = (
+            data["weight"].astype(float).fillna(1.0).to_numpy()
+            if "weight" in data.columns
+            else np.ones(len(data))
+        )
         evaluate = (
             data["evaluate"].to_numpy(bool)
             if "evaluate" in data.columns
             else np.ones(len(data), bool)
         )
-        return cls(texts, labels, np.asarray(groups), weights, evaluate)
+        kinds = data["kind"].fillna("").astype(str).to_numpy() if "kind" in data.columns else None
+        return cls(texts, labels, np.asarray(groups), weights, evaluate, kinds)
 
 
 @dataclass
@@ -135,6 +148,23 @@ def prepare(
     return PreparedData(documents, embeddings)
 
 
+def document_context(documents: Sequence[PreprocessedText]) -> np.ndarray:
+    """`text_context` of preprocessed documents (language detected, length of the clean text)."""
+    return text_context([d.language for d in documents], [len(d.clean) for d in documents])
+
+
+def features_for(
+    prepared: PreparedData, lexical: LemmaTfidf, rows: np.ndarray, settings: TrainSettings
+) -> AreaFeatures:
+    """The classifier's features of the given rows of prepared data."""
+    documents = [prepared.documents[i] for i in rows]
+    return AreaFeatures(
+        prepared.embeddings[rows],
+        lexical.transform([d.lemmas for d in documents]),
+        document_context(documents) if settings.context else None,
+    )
+
+
 def fit_classifier(
     prepared: PreparedData,
     labels: np.ndarray,
@@ -143,20 +173,68 @@ def fit_classifier(
     weights: np.ndarray,
     groups: np.ndarray,
 ) -> tuple[LemmaTfidf, AreaClassifier]:
-    """Fit the lexical vocabulary and the classifier on the given rows."""
+    """Fit the lexical vocabulary and the classifier on the given rows (rows of weight 0 excepted:
+    they are only predicted, e.g. title copies scored in cross-validation)."""
+    rows = rows[weights[rows] > 0]
     lexical = LemmaTfidf(settings.ngram_max, settings.min_df, settings.max_features)
     lemmas = [prepared.documents[i].lemmas for i in rows]
     lexical.fit(lemmas)
-    features = AreaFeatures(prepared.embeddings[rows], lexical.transform(lemmas))
+    features = AreaFeatures(
+        prepared.embeddings[rows],
+        lexical.transform(lemmas),
+        document_context([prepared.documents[i] for i in rows]) if settings.context else None,
+    )
     classifier = AreaClassifier(
         c_embedding=settings.c_embedding,
         c_lexical=settings.c_lexical,
         inner_folds=settings.inner_folds,
         random_state=settings.random_state,
         signals=settings.signals,
+        context_features=len(CONTEXT_COLUMNS) if settings.context else 0,
+        context_interactions=settings.context_interactions,
     )
     classifier.fit(features, labels[rows], sample_weight=weights[rows], groups=groups[rows])
     return lexical, classifier
+
+
+#: Row kinds that never decide the folds: they follow their group (a title copy goes with its record).
+FOLLOWER_KINDS = ("title",)
+
+
+def training_folds(
+    training: TrainingSet, n_splits: int, random_state: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Group folds stratified on "has any area", computed over the rows that are not followers
+    (title copies), so adding title copies leaves the folds of every record unchanged."""
+    leaders = np.ones(len(training.texts), dtype=bool)
+    if training.kinds is not None:
+        leaders = ~np.isin(training.kinds, FOLLOWER_KINDS)
+    rows = np.flatnonzero(leaders)
+    any_area = np.asarray(training.labels[rows].any(axis=1), dtype=bool)
+    fold_of_group: dict[int, int] = {}
+    splits = folds_for(any_area, training.groups[rows], n_splits, random_state)
+    for fold, (_, test) in enumerate(splits):
+        for group in training.groups[rows[test]]:
+            fold_of_group[int(group)] = fold
+    # a follower whose group has no leader row joins fold 0 (never happens in the recipe)
+    fold_of_row = np.array([fold_of_group.get(int(g), 0) for g in training.groups])
+    everything = np.arange(len(fold_of_row))
+    return [
+        (everything[fold_of_row != f], everything[fold_of_row == f]) for f in range(len(splits))
+    ]
+
+
+def kind_reports(
+    training: TrainingSet, predicted: np.ndarray, codes: tuple[str, ...]
+) -> dict[str, dict[str, Any]]:
+    """Out-of-fold reports per row kind (every row is predicted by the fold that held it out)."""
+    if training.kinds is None:
+        return {}
+    out = {}
+    for kind in sorted(set(training.kinds) - {""}):
+        mask = training.kinds == kind
+        out[kind] = multilabel_report(codes, training.labels[mask], predicted[mask]).to_dict()
+    return out
 
 
 def cross_validate(
@@ -164,27 +242,27 @@ def cross_validate(
     prepared: PreparedData,
     settings: TrainSettings,
     codes: tuple[str, ...],
+    by_kind: dict[str, Any] | None = None,
 ) -> tuple[MultiLabelReport, list[dict[str, Any]], np.ndarray]:
     """Out-of-fold report over the rows marked `evaluate`, per-fold reports, OOF probabilities.
+
+    `by_kind`, when given, is filled with an out-of-fold report per row kind (`kind_reports`: the
+    labelled sources, English parallels, title copies), every row predicted by the fold holding it.
 
     Folds keep each group together and are stratified on "has any area"; every step that learns
     (vocabulary, classifiers, stacking, thresholds) is fitted inside the training part of each fold.
     """
     n = len(training.texts)
-    any_area = np.asarray(training.labels.any(axis=1), dtype=bool)
     probabilities = np.full((n, len(codes)), np.nan)
     predicted = np.zeros((n, len(codes)), dtype=bool)
     per_fold: list[dict[str, Any]] = []
     for fold, (train, test) in enumerate(
-        folds_for(any_area, training.groups, settings.cv_folds, settings.random_state)
+        training_folds(training, settings.cv_folds, settings.random_state)
     ):
         lexical, classifier = fit_classifier(
             prepared, training.labels, settings, train, training.weights, training.groups
         )
-        features = AreaFeatures(
-            prepared.embeddings[test],
-            lexical.transform([prepared.documents[i].lemmas for i in test]),
-        )
+        features = features_for(prepared, lexical, test, settings)
         probabilities[test] = classifier.predict_proba(features)
         predicted[test] = probabilities[test] >= classifier.thresholds_
         scored = test[training.evaluate[test]]
@@ -192,4 +270,6 @@ def cross_validate(
         per_fold.append({"fold": fold, **fold_report.to_dict()})
     mask = training.evaluate
     report = multilabel_report(codes, training.labels[mask], predicted[mask])
+    if by_kind is not None:
+        by_kind.update(kind_reports(training, predicted, codes))
     return report, per_fold, probabilities

@@ -41,6 +41,12 @@ class EmbedderSettings:
     #: Prompt for documents: e5 models were trained with "passage: " for documents and "query: "
     #: for symmetric tasks such as classification.
     document_prompt: str = "passage"
+    #: "none" (fp32) or "int8" (dynamic quantisation of the Linear layers, see
+    #: `ecs_tagger.embedding.quantize`); part of the embedding identity.
+    quantize: str = "none"
+    #: sha256 of the task-tuned top layers (`ecs_tagger.embedding.finetune`) that replace the base
+    #: model's, read from the model folder (`adapter_dir`); empty: the base encoder unchanged.
+    adapter: str = ""
 
 
 def _resolve_model_path(model: str, models_dir: Path) -> tuple[str, str]:
@@ -90,8 +96,10 @@ class Embedder:
         cache_directory: Path | None = None,
         use_cache: bool = True,
         device: str = "cpu",
+        adapter_dir: Path | None = None,
     ) -> None:
         self.settings = settings or EmbedderSettings()
+        self.adapter_dir = adapter_dir
         self.cache_directory = cache_directory or cache_dir()
         self.use_cache = use_cache
         self.device = device
@@ -119,6 +127,26 @@ class Embedder:
                     f"model hub, use the default ({DEFAULT_EMBEDDING_MODEL!r}) or a local folder."
                 ) from None
             self._model.eval()
+            if self.settings.quantize != "none":
+                from ecs_tagger.embedding.quantize import quantize_sentence_transformer
+
+                quantize_sentence_transformer(self._model, self.settings.quantize)
+            if self.settings.adapter:
+                from ecs_tagger.embedding.finetune import ADAPTER_FILE, apply_adapter
+
+                if self.adapter_dir is None:
+                    self._model = None
+                    raise ModelError(
+                        "this encoder uses task-tuned top layers: load it with the model folder "
+                        f"that holds {ADAPTER_FILE} (Tagger.load does)"
+                    )
+                try:
+                    apply_adapter(
+                        self._model, Path(self.adapter_dir) / ADAPTER_FILE, self.settings.adapter
+                    )
+                except ModelError:
+                    self._model = None
+                    raise
         return self._model
 
     @property
@@ -135,7 +163,9 @@ class Embedder:
             if self.settings.document_prompt == "passage"
             else f":{self.settings.document_prompt}"
         )
-        return f"{self._model_id}:{chunking}{prompt}"
+        quantized = "" if self.settings.quantize == "none" else f":{self.settings.quantize}"
+        tuned = f":top-{self.settings.adapter[:12]}" if self.settings.adapter else ""
+        return f"{self._model_id}:{chunking}{prompt}{quantized}{tuned}"
 
     @property
     def dimension(self) -> int:

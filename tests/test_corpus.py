@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ecs_tagger.corpus import label_files, load_labels
+from ecs_tagger.errors import InputError
+
+
+def test_every_labels_file_is_read(corpus_root: Path) -> None:
+    """All labelling rounds, with counts derived from the files themselves (no number pinned)."""
+    files = label_files(corpus_root)
+    assert files[0].name == "train_labels.jsonl" and len(files) >= 2
+    lines = sum(1 for f in files for line in f.open(encoding="utf-8") if line.strip())
+    labels = load_labels(corpus_root)
+    assert len(labels) == lines and labels["id"].is_unique
+    assert set(labels["round"]) >= {1, 2}
+
+
+def test_training_rows_of_the_recipe(corpus_root: Path) -> None:
+    from ecs_tagger.recipes import corpus_training_frames
+
+    labels = load_labels(corpus_root)
+    data, extra = corpus_training_frames(corpus_root, titles="score")
+    assert len(data) == len(labels) and data["evaluate"].all()
+    assert not extra["evaluate"].any() and set(extra["group"]) <= set(data["id"])
+    titles = extra[extra["kind"] == "title"]
+    assert len(titles) == len(data) and (titles["text"].str.len() < 300).all()
+    assert (titles["weight"] == 0).all()
+    round1, _ = corpus_training_frames(corpus_root, rounds={1})
+    assert len(round1) == int((labels["round"] == 1).sum())
+
+
+def test_a_record_labelled_twice_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "labels").mkdir()
+    record = {"id": "TVV-1", "source": "projektbanken", "areas": []}
+    for name in ("train_labels.jsonl", "train_labels_round2.jsonl"):
+        (tmp_path / "labels" / name).write_text(json.dumps(record) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="TVV-1"):
+        load_labels(tmp_path)

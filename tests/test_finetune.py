@@ -1,0 +1,112 @@
+"""Tuned top layers (adapter) and the int8 encoder: identity, round trip, refusal of bad files."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ecs_tagger.config import cache_dir
+from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
+from ecs_tagger.embedding.finetune import ADAPTER_FILE, apply_adapter, save_adapter
+from ecs_tagger.errors import ModelError
+from ecs_tagger.tagger import Tagger
+
+TEXTS = ["Vätgas i Mälardalen", "Robotar i monteringen hos tillverkande företag i Örebro län."]
+
+
+@pytest.fixture(scope="module")
+def adapter_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """An adapter: the base model's two top layers, slightly changed."""
+    import torch
+
+    folder = tmp_path_factory.mktemp("adapter")
+    layers = Embedder(use_cache=False).model[0].auto_model.encoder.layer
+    top = [layers[10], layers[11]]
+    import copy
+
+    top = [copy.deepcopy(layer) for layer in top]
+    with torch.no_grad():
+        top[1].output.dense.weight.mul_(1.05)
+    sha = save_adapter(top, 10, folder / ADAPTER_FILE)
+    return folder, sha
+
+
+def _embedder(folder: Path, sha: str, **settings: object) -> Embedder:
+    return Embedder(
+        EmbedderSettings(adapter=sha, **settings),  # type: ignore[arg-type]
+        use_cache=False,
+        adapter_dir=folder,
+        cache_directory=cache_dir(),
+    )
+
+
+def test_adapter_changes_vectors_and_identity(adapter_dir: tuple[Path, str]) -> None:
+    folder, sha = adapter_dir
+    base = Embedder(use_cache=False)
+    tuned = _embedder(folder, sha)
+    assert tuned.model_id == f"{base.model_id}:top-{sha[:12]}"
+    a, b = base.embed_documents(TEXTS), tuned.embed_documents(TEXTS)
+    cosine = (a * b).sum(axis=1)
+    assert (cosine < 0.99999).all() and (cosine > 0.5).all()
+
+
+def test_tampered_adapter_is_refused(adapter_dir: tuple[Path, str], tmp_path: Path) -> None:
+    folder, sha = adapter_dir
+    data = bytearray((folder / ADAPTER_FILE).read_bytes())
+    data[-10] ^= 0xFF
+    (tmp_path / ADAPTER_FILE).write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="does not match its checksum"):
+        _embedder(tmp_path, sha).embed_documents(TEXTS)
+    with pytest.raises(ModelError, match="is missing"):
+        _embedder(tmp_path / "nowhere", sha).embed_documents(TEXTS)
+
+
+def test_adapter_for_other_layers_is_refused(tmp_path: Path) -> None:
+    layers = Embedder(use_cache=False).model[0].auto_model.encoder.layer
+    sha = save_adapter([layers[8], layers[9]], 8, tmp_path / ADAPTER_FILE)
+    model = Embedder(use_cache=False).model
+    with pytest.raises(ModelError, match="do not end at the top"):
+        apply_adapter(model, tmp_path / ADAPTER_FILE, sha)
+
+
+def test_tagger_with_adapter_round_trips(
+    small_tagger: Tagger, adapter_dir: tuple[Path, str], tmp_path: Path
+) -> None:
+    folder, sha = adapter_dir
+    embedder = _embedder(folder, sha)
+    manifest = dict(small_tagger.manifest)
+    settings = dict(manifest["settings"])
+    settings["embedder"] = dataclasses.asdict(embedder.settings)
+    manifest["settings"] = settings
+    manifest["embedding_model_id"] = embedder.model_id
+    tagger = Tagger(
+        small_tagger.taxonomy,
+        small_tagger.lexical,
+        small_tagger.classifier,
+        manifest,
+        embedder=embedder,
+    )
+    before = tagger.tag_many(TEXTS)
+    tagger.save(tmp_path / "model")
+    assert (tmp_path / "model" / ADAPTER_FILE).exists()
+    loaded = Tagger.load(tmp_path / "model", use_cache=False)
+    assert [r.scores for r in loaded.tag_many(TEXTS)] == [r.scores for r in before]
+    # a changed adapter in the folder is refused when the model loads
+    path = tmp_path / "model" / ADAPTER_FILE
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="checksum"):
+        Tagger.load(tmp_path / "model")
+
+
+def test_int8_encoder_has_its_own_identity_and_close_vectors() -> None:
+    fp32 = Embedder(use_cache=False)
+    int8 = Embedder(EmbedderSettings(quantize="int8"), use_cache=False)
+    assert int8.model_id == fp32.model_id + ":int8"
+    cosine = (fp32.embed_documents(TEXTS) * int8.embed_documents(TEXTS)).sum(axis=1)
+    assert (cosine > 0.9).all() and (cosine < 0.99999).all()
+    assert np.isfinite(cosine).all()
