@@ -409,9 +409,9 @@ def retrain_with_corrections(
 
     started = time.perf_counter()
     if data is None:
-        from ecs_tagger.recipes import corpus_training_frames
+        from ecs_tagger.recipes import SHIPPED_TITLES, corpus_training_frames
 
-        data, default_extra = corpus_training_frames()
+        data, default_extra = corpus_training_frames(titles=SHIPPED_TITLES)
         extra = default_extra if extra is None else extra
     settings = settings or settings_of(base)
     folded = apply_corrections(
