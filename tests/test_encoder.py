@@ -105,3 +105,34 @@ def test_decomposed_text_is_embedded_as_the_composed_text(embedder: Embedder) ->
         embedder.settings, use_cache=False, cache_directory=embedder.cache_directory
     )
     np.testing.assert_allclose(first, uncached.embed_documents([composed]), atol=1e-6)
+
+
+def test_identity_and_cached_vectors_need_no_model_weights(
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The identity string is derived without loading the encoder, equal to the loaded one's;
+    a run whose texts are all cached never loads it (the cache records the dimension)."""
+    texts = ["Vätgas i Mälardalen.", "Laddinfrastruktur för elbilar."]
+    expected = embedder.embed_documents(texts)
+    loaded_id = embedder.model_id
+    fresh = Embedder(embedder.settings, cache_directory=embedder.cache_directory)
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("the encoder was loaded")
+
+    monkeypatch.setattr(Embedder, "_load", refuse)
+    assert fresh.model_id == loaded_id
+    np.testing.assert_array_equal(fresh.embed_documents(texts), expected)
+    assert fresh.dimension == expected.shape[1] and fresh._model is None
+
+
+def test_cache_without_recorded_dimension_records_it_once(tmp_path: Path) -> None:
+    import sqlite3
+
+    old = EmbeddingCache(tmp_path, "m", dimension=4)
+    old.close()
+    with sqlite3.connect(tmp_path / "m.sqlite") as connection:  # as written before `meta`
+        connection.execute("DROP TABLE meta")
+    assert EmbeddingCache(tmp_path, "m").dimension is None
+    EmbeddingCache(tmp_path, "m", dimension=4).close()
+    assert EmbeddingCache(tmp_path, "m").dimension == 4

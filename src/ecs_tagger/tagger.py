@@ -28,6 +28,7 @@ from ecs_tagger.metrics import MultiLabelReport, multilabel_report
 from ecs_tagger.model_card import render_model_card
 from ecs_tagger.model_io import ModelParts, load_model, save_model
 from ecs_tagger.preprocess import PreprocessedText, Preprocessor, PreprocessSettings
+from ecs_tagger.preprocess.cache import PreprocessCache
 from ecs_tagger.results import STATUS_EMPTY, STATUS_OK, STATUS_TRUNCATED, TagResult
 from ecs_tagger.statuses import check_text, language_status
 from ecs_tagger.taxonomy import Taxonomy, default_taxonomy
@@ -92,6 +93,7 @@ class Tagger:
         )
         self._terms = lexical.terms_
         self._embedder_checked = False
+        self._preprocess_cache: PreprocessCache | None = None
 
     # -- identity ------------------------------------------------------------------------------
     @property
@@ -195,7 +197,7 @@ class Tagger:
         values = list(texts)
         coerced = [check_text(value) for value in values]
         rows = [i for i, (text, _, _) in enumerate(coerced) if text is not None]
-        documents = self.preprocessor.process_many([coerced[i][0] or "" for i in rows])
+        documents = self._preprocess([coerced[i][0] or "" for i in rows])
         for row, document in zip(rows, documents, strict=True):
             if document.language == "empty":  # no word was left after cleaning
                 coerced[row] = (None, STATUS_EMPTY, "no words left after cleaning")
@@ -236,6 +238,16 @@ class Tagger:
                     ),
                 )
         return [result for result in results if result is not None]
+
+    def _preprocess(self, texts: list[str]) -> list[PreprocessedText]:
+        """Preprocessed texts, read from the preprocessing cache beside the vector cache (when
+        the embedder caches) so that re-tagging unchanged texts runs no spaCy."""
+        if not self.embedder.use_cache or not texts:
+            return self.preprocessor.process_many(texts)
+        if self._preprocess_cache is None:
+            directory = Path(self.embedder.cache_directory) / "preprocessed"
+            self._preprocess_cache = PreprocessCache(directory)
+        return self._preprocess_cache.process_many(self.preprocessor, texts)
 
     def _sentence_vectors(
         self, documents: Sequence[PreprocessedText], decisions: np.ndarray

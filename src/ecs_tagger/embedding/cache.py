@@ -25,17 +25,35 @@ def text_key(kind: str, text: str) -> str:
 class EmbeddingCache:
     """Vectors of one embedding model, stored as float32 blobs by text key."""
 
-    def __init__(self, directory: Path, model_id: str, dimension: int) -> None:
+    def __init__(self, directory: Path, model_id: str, dimension: int | None = None) -> None:
+        """Open (or create) the cache of `model_id`. Without `dimension`, the one recorded in the
+        file is used (None until `record_dimension`), so that the encoder need not be loaded."""
         directory.mkdir(parents=True, exist_ok=True)
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", model_id).strip("_")[:120]
         self.path = directory / f"{safe}.sqlite"
-        self.dimension = dimension
         self._connection = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute(
             "CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)"
         )
+        self._connection.execute(
+            "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+        )
         self._connection.commit()
+        row = self._connection.execute("SELECT value FROM meta WHERE name = 'dimension'").fetchone()
+        recorded = int(row[0]) if row and str(row[0]).isdigit() else None
+        self.dimension: int | None = recorded
+        if dimension is not None and dimension != recorded:
+            self.record_dimension(dimension)
+
+    def record_dimension(self, dimension: int) -> None:
+        """Record the model's vector dimension (known once the model has been loaded)."""
+        with self._connection:
+            self._connection.execute(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES ('dimension', ?)",
+                (str(int(dimension)),),
+            )
+        self.dimension = int(dimension)
 
     def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}

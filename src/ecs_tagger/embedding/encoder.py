@@ -105,16 +105,23 @@ class Embedder:
         self.device = device
         self._model: SentenceTransformer | None = None
         self._model_id: str | None = None
+        self._target: str | None = None
         self._cache: EmbeddingCache | None = None
 
     # -- model ---------------------------------------------------------------------------------
+    def _resolve(self) -> str:
+        """What to pass to SentenceTransformer; sets the model's identity without loading it."""
+        if self._target is None:
+            self._target, self._model_id = _resolve_model_path(
+                self.settings.model, self.cache_directory / "models"
+            )
+        return self._target
+
     def _load(self) -> SentenceTransformer:
         if self._model is None:
             from sentence_transformers import SentenceTransformer
 
-            target, self._model_id = _resolve_model_path(
-                self.settings.model, self.cache_directory / "models"
-            )
+            target = self._resolve()
             is_local = Path(target).is_dir()
             try:
                 with _quiet_loading():
@@ -155,8 +162,11 @@ class Embedder:
 
     @property
     def model_id(self) -> str:
-        """Stable identity of the embedding model and the chunking setting."""
-        self._load()
+        """Stable identity of the embedding model and the chunking setting.
+
+        Derived from the model's files and the settings, without loading the weights, so that a
+        run whose texts are all in the vector cache never loads the encoder."""
+        self._resolve()
         chunking = "chunked" if self.settings.chunk_long_texts else "truncated"
         prompt = (
             ""
@@ -169,6 +179,8 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
+        if self._model is None and self._cache is not None and self._cache.dimension:
+            return self._cache.dimension  # recorded by the cache: no need to load the weights
         model = self.model
         getter = (
             getattr(model, "get_embedding_dimension", None)
@@ -188,9 +200,10 @@ class Embedder:
     @property
     def cache(self) -> EmbeddingCache | None:
         if self.use_cache and self._cache is None:
-            self._cache = EmbeddingCache(
-                self.cache_directory / "embeddings", self.model_id, self.dimension
-            )
+            cache = EmbeddingCache(self.cache_directory / "embeddings", self.model_id)
+            if cache.dimension is None:  # a cache from before dimensions were recorded
+                cache.record_dimension(self.dimension)
+            self._cache = cache
         return self._cache
 
     # -- public API ----------------------------------------------------------------------------
@@ -220,12 +233,12 @@ class Embedder:
     ) -> np.ndarray:
         # NFC: the tokenizer reads a decomposed å as two pieces; a text is encoded as composed.
         texts = [unicodedata.normalize("NFC", str(text)) for text in texts]
-        dimension = self.dimension
-        out = np.zeros((len(texts), dimension), dtype=np.float32)
         if not texts:
-            return out
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        cache = self.cache  # before `dimension`, which the cache knows without the weights
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         keys = [text_key(kind, text) for text in texts]
-        found = self.cache.get_many(keys) if self.cache is not None else {}
+        found = cache.get_many(keys) if cache is not None else {}
         todo: dict[str, str] = {}
         for key, text in zip(keys, texts, strict=True):
             if key not in found:
@@ -241,8 +254,8 @@ class Embedder:
                 vectors = encode([todo[key] for key in slice_keys], None)
                 new = dict(zip(slice_keys, vectors, strict=True))
                 found.update(new)
-                if self.cache is not None:
-                    self.cache.put_many(new)
+                if cache is not None:
+                    cache.put_many(new)
                 if progress is not None:
                     progress(sum(1 for key in keys if key in new))
         for row, key in enumerate(keys):
