@@ -80,6 +80,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     from ecs_tagger.embedding.cache import text_key
     from ecs_tagger.embedding.encoder import Embedder
+    from ecs_tagger.embedding.finetune import padded_batches
     from ecs_tagger.preprocess import Preprocessor
 
     rows = training_rows()
@@ -113,21 +114,13 @@ def main() -> None:
     encoded = [tokenizer(prompt + p, truncation=True, max_length=512)["input_ids"] for p in pieces]
     lengths = np.array([len(ids) for ids in encoded])
     print(f"{len(unique)} unique texts, {len(pieces)} pieces, {lengths.sum()} tokens", flush=True)
-    order = np.argsort(-lengths, kind="stable")
     piece_vectors = np.zeros((len(pieces), 384), dtype=np.float32)
     states = np.zeros((int(lengths.sum()), 384), dtype=np.float16)
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     started = time.perf_counter()
     done = 0
     with torch.inference_mode():
-        for start in range(0, len(order), args.batch_size):
-            batch = order[start : start + args.batch_size]
-            width = int(lengths[batch].max())
-            ids = torch.zeros((len(batch), width), dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for row, i in enumerate(batch):
-                ids[row, : lengths[i]] = torch.tensor(encoded[i])
-                mask[row, : lengths[i]] = 1
+        for number, (batch, ids, mask) in enumerate(padded_batches(encoded, args.batch_size)):
             out = bert(input_ids=ids, attention_mask=mask, output_hidden_states=True)
             last = out.last_hidden_state
             cut = out.hidden_states[CUT_LAYER]
@@ -138,7 +131,7 @@ def main() -> None:
             for row, i in enumerate(batch):
                 states[offsets[i] : offsets[i + 1]] = cut[row, : lengths[i]].numpy()
             done += len(batch)
-            if (start // args.batch_size) % 20 == 0:
+            if number % 20 == 0:
                 elapsed = time.perf_counter() - started
                 print(f"  {done}/{len(pieces)} pieces, {elapsed:.0f} s", flush=True)
     encode_s = time.perf_counter() - started

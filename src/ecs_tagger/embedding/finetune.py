@@ -14,7 +14,7 @@ import copy
 import hashlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,29 @@ class LowerStates:
         return torch.from_numpy(x), torch.from_numpy(mask)
 
 
+def padded_batches(
+    encoded: Sequence[Sequence[int]], batch_size: int
+) -> Iterator[tuple[Any, Any, Any]]:
+    """Token-id lists in batches of similar length, longest first, as padded tensors.
+
+    Yields (indices into `encoded` (int array, shape (b,)), input ids (b, width), attention mask
+    (b, width)); padding is 0 with mask 0.
+    """
+    import torch
+
+    lengths = np.array([len(ids) for ids in encoded], dtype=np.int64)
+    order = np.argsort(-lengths, kind="stable")
+    for start in range(0, len(order), batch_size):
+        batch = order[start : start + batch_size]
+        width = int(lengths[batch].max())
+        ids = torch.zeros((len(batch), width), dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, i in enumerate(batch):
+            ids[row, : lengths[i]] = torch.tensor(encoded[i])
+            mask[row, : lengths[i]] = 1
+        yield batch, ids, mask
+
+
 def lower_states(embedder: Any, texts: Sequence[str], cut: int) -> LowerStates:
     """The states after layer `cut` of every piece of every text (the library's chunks and prompt),
     computed once by the embedder's (possibly quantised) base model."""
@@ -110,17 +133,8 @@ def lower_states(embedder: Any, texts: Sequence[str], cut: int) -> LowerStates:
     lengths = np.array([len(ids) for ids in encoded], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     states = np.zeros((int(lengths.sum()), bert.config.hidden_size), dtype=np.float16)
-    order = np.argsort(-lengths, kind="stable")
-    step = embedder.settings.batch_size
     with torch.inference_mode():
-        for start in range(0, len(order), step):
-            batch = order[start : start + step]
-            width = int(lengths[batch].max())
-            ids = torch.zeros((len(batch), width), dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for row, i in enumerate(batch):
-                ids[row, : lengths[i]] = torch.tensor(encoded[i])
-                mask[row, : lengths[i]] = 1
+        for batch, ids, mask in padded_batches(encoded, embedder.settings.batch_size):
             out = bert(input_ids=ids, attention_mask=mask, output_hidden_states=True)
             cut_states = out.hidden_states[cut]
             for row, i in enumerate(batch):
