@@ -65,10 +65,6 @@ def _library_versions() -> dict[str, str]:
     return versions
 
 
-#: (text, status, message) for one input cell; see `ecs_tagger.statuses.check_text`.
-coerce_text = check_text
-
-
 class Tagger:
     """A trained tagger: preprocessing, embedding model, lexical features and area classifier."""
 
