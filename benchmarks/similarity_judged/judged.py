@@ -28,7 +28,8 @@ distinct lemmas as the query; needs ``pip install bm25s``), ``tfidf`` (cosine of
 tf-idf of the lemmas), ``pcN`` (centred vectors minus their top N principal directions),
 ``whiten`` (shrunk ZCA whitening), ``rrf*`` (reciprocal-rank fusion), ``hybrid*`` (mean of
 per-query z-scores of the dense and the lexical scores; ``_area`` adds the tagger's area
-scores), ``lin`` (the fixed-weight fusion that ``similar`` ships, as a benchmark function).
+scores), ``lin`` (the fixed-weight fusion that ``similar`` ships, as a benchmark function),
+``hyb_*`` (round-5 variants of the shipped hybrid, see ``variants.py``).
 The default (`search,search_dense,raw,bm25`) is the before/after table of the README here.
 """
 
@@ -263,6 +264,9 @@ def score_functions() -> dict[str, ScoreFn]:
         return (centred @ centred[position] + lam * (tf @ tf[position])) / (1 + lam)
 
     out["lin"] = linear
+    from benchmarks.similarity_judged.variants import variant_functions
+
+    out.update(variant_functions())  # round 5: variants of the hybrid (variants.py)
     return out
 
 

@@ -9,8 +9,8 @@ Hits are ranked by the *hybrid similarity* of :mod:`ecs_tagger.index.lexical` (`
 fused with the cosine of the two texts' tf-idf vectors over their lemmas, with a weight fitted on
 the index; ``method="dense"`` ranks by the cosine alone. Judged by careful reading
 (benchmarks/similarity_judged: 40 Projektbanken queries of Östra Mellansverige, other regions
-only, pooled top 10s graded 0/1/2), the hybrid ranking reaches nDCG@10 0.59 and 5.2 related hits
-in 10, the cosine alone 0.48 and 4.1: the embedding alone lets projects that share only project
+only, pooled top 10s graded 0/1/2), the hybrid ranking reaches nDCG@10 0.56 and 5.2 related hits
+in 10, the cosine alone 0.46 and 4.1: the embedding alone lets projects that share only project
 prose ("förstudie", "samverkan", "nätverk") outrank projects on the same topic. The hybrid scale:
 the same text 1, unrelated projects about 0, related work mostly 0.1-0.3 (lower than the cosine:
 shared lemmas are rarer than shared meaning).
