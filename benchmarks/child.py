@@ -87,6 +87,7 @@ def tag(spec: dict[str, Any]) -> None:
             "other_s": round(tag_seconds - phases["preprocess_s"] - phases["embed_s"], 3),
             "tagged": sum(1 for r in results if r.areas),
             "torch_threads": torch.get_num_threads(),
+            "precision": tagger.embedder.precision,
         },
     )
 
@@ -110,6 +111,32 @@ def import_times(spec: dict[str, Any]) -> None:
             "import_tagger_s": round(t2 - t0, 3),
             "tagger_load_s": round(t3 - t2, 3),
             "embedding_model_load_s": round(t4 - t3, 3),
+        },
+    )
+
+
+def plain_st(spec: dict[str, Any]) -> None:
+    """The reference: plain sentence-transformers, fp32, as a user would call it on the texts
+    (`encode(texts, prompt="passage: ", batch_size=32)`, truncating at 512 tokens), 2 threads."""
+    started = time.perf_counter()
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(2)
+    imported = time.perf_counter()
+    texts = json.loads(Path(spec["texts"]).read_text(encoding="utf-8"))
+    model = SentenceTransformer(spec["model_dir"], device="cpu", local_files_only=True)
+    loaded = time.perf_counter()
+    model.encode(texts, prompt="passage: ", batch_size=32, normalize_embeddings=True)
+    encode_s = time.perf_counter() - loaded
+    _write(
+        spec,
+        {
+            "n_docs": len(texts),
+            "import_s": round(imported - started, 3),
+            "model_load_s": round(loaded - imported, 3),
+            "encode_s": round(encode_s, 3),
+            "docs_per_s": round(len(texts) / encode_s, 3),
         },
     )
 
@@ -181,7 +208,8 @@ def matmul(spec: dict[str, Any]) -> None:
 def main() -> None:
     mode, spec_path = sys.argv[1], sys.argv[2]
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
-    {"tag": tag, "import": import_times, "encode": encode, "matmul": matmul}[mode](spec)
+    modes = {"tag": tag, "import": import_times, "encode": encode, "matmul": matmul, "st": plain_st}
+    modes[mode](spec)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ def document_prompt(model_dir: Path) -> str:
 @dataclass(frozen=True)
 class Variant:
     backend: str  # torch | ort
-    dtype: str  # fp32 | int8 (one weight scale per tensor) | int8pc (one per output channel)
+    # fp32 | bf16 (autocast) | int8 (one weight scale per tensor) | int8pc (one per output channel)
+    dtype: str
     threads: int
     batch_size: int
 
@@ -74,17 +75,18 @@ class TorchEncoder:
             quantize_int8(self.model, per_channel=variant.dtype == "int8pc")
 
     def encode(self, pieces: list[str]) -> np.ndarray:
-        return np.asarray(
-            self.model.encode(
+        from ecs_tagger.embedding.precision import compute_context
+
+        with compute_context("bf16" if self.variant.dtype == "bf16" else "fp32"):
+            vectors = self.model.encode(
                 pieces,
                 prompt=self.prompt,  # explicit: the folder's default prompt would be added too
                 batch_size=self.variant.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
-            ),
-            dtype=np.float32,
-        )
+            )
+        return np.asarray(vectors, dtype=np.float32)
 
 
 def export_onnx(model_dir: Path, target: Path) -> Path:

@@ -66,7 +66,36 @@ def ablations(smoke: bool) -> list[tuple[str, str, Any]]:
             "chunk_long_texts=False (truncation at 512 tokens)",
             replace(base, embedder=replace(emb, chunk_long_texts=False)),
         ),
+        (
+            "fp32",
+            "encoder computed in fp32 (precision='fp32'; the shipped 'auto' computes in bf16 on a "
+            "CPU with native bf16)",
+            replace(base, embedder=replace(emb, precision="fp32")),
+        ),
+        (
+            "round1-only",
+            "trained on the round-1 labels only (the previous model's 749 records and their English "
+            "parallels), scored on all labelled texts",
+            base,
+        ),
     ]
+
+
+#: Ablations that train on some labelling rounds only (every row is still scored).
+TRAIN_ROUNDS = {"round1-only": frozenset({1})}
+
+
+def training_rounds(data: LabelledData, rounds: frozenset[int]) -> Any:
+    """`data.training` with weight 0 (scored, never trained on) for rows of other rounds.
+
+    A row's round is its record's (English parallels follow their record through `group`)."""
+    from ecs_tagger.corpus import load_labels
+
+    labels = load_labels()
+    round_of = dict(zip(labels["id"].astype(str), labels["round"].astype(int), strict=True))
+    groups = data.frame["group"].fillna(data.frame["id"]).astype(str)
+    keep = groups.map(lambda group: round_of.get(group, 1) in rounds).to_numpy()
+    return replace(data.training, weights=np.where(keep, data.training.weights, 0.0))
 
 
 def documents_for(data: LabelledData, preprocess: Any) -> list[Any]:
@@ -109,9 +138,10 @@ def run_ecs(options: RunOptions) -> dict[str, Any]:
         documents = documents_for(data, settings.preprocess)
         embeddings = embeddings_for(data, settings.preprocess, settings.embedder)
         prepared = PreparedData(documents, embeddings)
-        report, per_fold, probabilities = cross_validate(
-            data.training, prepared, settings, data.codes
-        )
+        training = data.training
+        if key in TRAIN_ROUNDS:
+            training = training_rounds(data, TRAIN_ROUNDS[key])
+        report, per_fold, probabilities = cross_validate(training, prepared, settings, data.codes)
         out["systems"][key] = {
             "description": description,
             "report": report.to_dict(),

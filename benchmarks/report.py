@@ -240,6 +240,14 @@ def _speed(sections: dict[str, Any]) -> list[str]:
         f"{_f(tag['cached']['docs_per_s'], 1)} | {_f(tag['cold']['peak_rss_mb'], 0)} | "
         f"{_f(tag['warm']['peak_rss_mb'], 0)} | {_f(tag['cached']['peak_rss_mb'], 0)} |",
     ]
+    plain = data.get("plain_st")
+    if plain:
+        plain_process = n / plain["process_wall_s"]
+        out.append(
+            f"| plain sentence-transformers fp32 (embedding only, truncates at 512 tokens) | "
+            f"{_f(plain_process, 1)} | {_f(plain['docs_per_s'], 1)} | (no cache) | "
+            f"{_f(plain['peak_rss_mb'], 0)} | – | – |"
+        )
     annif = data.get("annif", {}).get("backends", {})
     annif = {b: r for b, r in annif.items() if "failed" not in r}
     for backend, row in annif.items():
@@ -281,6 +289,19 @@ def _speed(sections: dict[str, Any]) -> list[str]:
         f"{_f(tag['cold']['import_s'], 1)} s, Tagger.load {_f(tag['cold']['tagger_load_s'], 1)} s, "
         f"embedding model load {_f(tag['cold']['embedding_model_load_s'], 1)} s.)"
     )
+    if plain:
+        out += [
+            "",
+            "Uncached tagging against plain fp32 sentence-transformers on the same descriptions, "
+            "whole processes (start-up and model load included; ecs-tagger also preprocesses, "
+            "embeds whole texts in chunks instead of truncating them, and classifies): "
+            f"**{tag['cold']['docs_per_s_process'] / plain_process:.2f}×** "
+            f"(ecs-tagger {_f(tag['cold']['process_wall_s'], 1)} s, sentence-transformers "
+            f"{_f(plain['process_wall_s'], 1)} s, of which encoding {_f(plain['encode_s'], 1)} s); "
+            f"the tagging call (preprocessing, chunked embedding, classifier) against the "
+            f"encode call alone: {tag['warm']['docs_per_s'] / plain['docs_per_s']:.2f}×. "
+            f"ecs-tagger's encoder computed in {tag['cold'].get('precision', 'fp32')}.",
+        ]
     out += _encoder(data)
     return [*out, ""]
 

@@ -88,6 +88,8 @@ def test_smoke_run_writes_results(corpus_root: Path, tmp_path: Path) -> None:
     for mode in ("cold", "warm", "cached"):
         assert speed["ecs_tagger"][mode]["n_docs"] == 20
         assert speed["ecs_tagger"][mode]["peak_rss_mb"] > 0
+    assert speed["plain_st"]["n_docs"] == 20 and speed["plain_st"]["encode_s"] > 0
+    assert "Uncached tagging against plain fp32 sentence-transformers" in text
     assert speed["encoder"]["macs_per_token"] > 12 * 1_769_472
     assert "torch:int8:t2:bs16" in speed["variants"]["results"]
     annif = sections.get("annif", {}).get("data", {})

@@ -136,3 +136,16 @@ def test_cache_without_recorded_dimension_records_it_once(tmp_path: Path) -> Non
     assert EmbeddingCache(tmp_path, "m").dimension is None
     EmbeddingCache(tmp_path, "m", dimension=4).close()
     assert EmbeddingCache(tmp_path, "m").dimension == 4
+
+
+def test_bf16_vectors_match_fp32_and_ignore_their_batch_neighbours(embedder: Embedder) -> None:
+    settings = EmbedderSettings(precision="bf16")
+    bf16 = Embedder(settings, cache_directory=embedder.cache_directory, use_cache=False)
+    fp32 = Embedder(EmbedderSettings(precision="fp32"), use_cache=False)
+    assert bf16.model_id == fp32.model_id + ":bf16"
+    texts = ["Vätgas i Mälardalen", SENTENCE, SENTENCE * 40, "Larm och sensorer i hemtjänsten."]
+    together = bf16.embed_documents(texts)
+    cosine = (together * fp32.embed_documents(texts)).sum(axis=1)
+    assert (cosine > 0.999).all()
+    alone = np.vstack([bf16.embed_documents([text]) for text in texts])
+    np.testing.assert_array_equal(alone, together)

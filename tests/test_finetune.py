@@ -45,9 +45,10 @@ def _embedder(folder: Path, sha: str, **settings: object) -> Embedder:
 
 def test_adapter_changes_vectors_and_identity(adapter_dir: tuple[Path, str]) -> None:
     folder, sha = adapter_dir
-    base = Embedder(use_cache=False)
-    tuned = _embedder(folder, sha)
+    base = Embedder(EmbedderSettings(precision="fp32"), use_cache=False)
+    tuned = _embedder(folder, sha, precision="fp32")
     assert tuned.model_id == f"{base.model_id}:top-{sha[:12]}"
+    assert _embedder(folder, sha, precision="bf16").model_id == f"{tuned.model_id}:bf16"
     a, b = base.embed_documents(TEXTS), tuned.embed_documents(TEXTS)
     cosine = (a * b).sum(axis=1)
     assert (cosine < 0.99999).all() and (cosine > 0.5).all()
@@ -104,8 +105,8 @@ def test_tagger_with_adapter_round_trips(
 
 
 def test_int8_encoder_has_its_own_identity_and_close_vectors() -> None:
-    fp32 = Embedder(use_cache=False)
-    int8 = Embedder(EmbedderSettings(quantize="int8"), use_cache=False)
+    fp32 = Embedder(EmbedderSettings(precision="fp32"), use_cache=False)
+    int8 = Embedder(EmbedderSettings(quantize="int8"), use_cache=False)  # int8 computes in fp32
     assert int8.model_id == fp32.model_id + ":int8"
     cosine = (fp32.embed_documents(TEXTS) * int8.embed_documents(TEXTS)).sum(axis=1)
     assert (cosine > 0.9).all() and (cosine < 0.99999).all()

@@ -255,6 +255,18 @@ def test_loading_with_another_embedding_model_fails_clearly(
         loaded.tag(BIOGAS)
 
 
+def test_a_model_tags_with_fp32_and_bf16_vectors_alike(
+    small_tagger: Tagger, tmp_path: Path
+) -> None:
+    small_tagger.save(tmp_path / "model")
+    scores = {}
+    for precision in ("fp32", "bf16"):
+        embedder = Embedder(EmbedderSettings(precision=precision), use_cache=False)
+        loaded = Tagger.load(tmp_path / "model", embedder=embedder)
+        scores[precision] = np.array(list(loaded.tag(BIOGAS).scores.values()))
+    np.testing.assert_allclose(scores["bf16"], scores["fp32"], atol=0.01)
+
+
 def test_training_validates_its_input(small_training_frame: pd.DataFrame) -> None:
     with pytest.raises(InputError, match="no column 'beskrivning'"):
         Tagger.train(small_training_frame, text_col="beskrivning", cross_validation=False)

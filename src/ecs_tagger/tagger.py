@@ -20,6 +20,7 @@ from ecs_tagger.classifier import AreaClassifier, AreaFeatures
 from ecs_tagger.config import default_model_dir
 from ecs_tagger.corpus import data_hash
 from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
+from ecs_tagger.embedding.precision import same_vectors
 from ecs_tagger.errors import ModelError
 from ecs_tagger.evidence import build_evidence
 from ecs_tagger.features import LemmaTfidf
@@ -111,7 +112,7 @@ class Tagger:
             return
         expected = self.manifest.get("embedding_model_id")
         actual = self.embedder.model_id
-        if expected and actual != expected:
+        if expected and not same_vectors(actual, expected):
             raise ModelError(
                 f"this model was trained on embeddings of {expected!r}, but the embedding model "
                 f"given is {actual!r}: use the same embedding model, or train a new model"

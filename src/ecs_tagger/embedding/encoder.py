@@ -21,6 +21,7 @@ import numpy as np
 
 from ecs_tagger.config import DEFAULT_EMBEDDING_MODEL, cache_dir
 from ecs_tagger.embedding.cache import EmbeddingCache, text_key
+from ecs_tagger.embedding.precision import BF16_SUFFIX, compute_context, resolve_precision
 from ecs_tagger.errors import ModelError
 
 if TYPE_CHECKING:
@@ -44,6 +45,10 @@ class EmbedderSettings:
     #: "none" (fp32) or "int8" (dynamic quantisation of the Linear layers, see
     #: `ecs_tagger.embedding.quantize`); part of the embedding identity.
     quantize: str = "none"
+    #: "auto" (bf16 where the CPU computes it natively, else fp32), "fp32" or "bf16"; see
+    #: `ecs_tagger.embedding.precision`. bf16 vectors have their own cache (identity `…:bf16`)
+    #: but serve a classifier or an index built on fp32 vectors, and vice versa.
+    precision: str = "auto"
     #: sha256 of the task-tuned top layers (`ecs_tagger.embedding.finetune`) that replace the base
     #: model's, read from the model folder (`adapter_dir`); empty: the base encoder unchanged.
     adapter: str = ""
@@ -107,6 +112,8 @@ class Embedder:
         self._model_id: str | None = None
         self._target: str | None = None
         self._cache: EmbeddingCache | None = None
+        #: "fp32" or "bf16": the arithmetic this embedder computes in (settings.precision resolved).
+        self.precision = resolve_precision(self.settings.precision, self.settings.quantize)
 
     # -- model ---------------------------------------------------------------------------------
     def _resolve(self) -> str:
@@ -175,7 +182,8 @@ class Embedder:
         )
         quantized = "" if self.settings.quantize == "none" else f":{self.settings.quantize}"
         tuned = f":top-{self.settings.adapter[:12]}" if self.settings.adapter else ""
-        return f"{self._model_id}:{chunking}{prompt}{quantized}{tuned}"
+        reduced = BF16_SUFFIX if self.precision == "bf16" else ""
+        return f"{self._model_id}:{chunking}{prompt}{quantized}{tuned}{reduced}"
 
     @property
     def dimension(self) -> int:
@@ -263,16 +271,21 @@ class Embedder:
         return out
 
     def _encode(self, texts: list[str], kind: str) -> np.ndarray:
-        """Encode texts (sorted by length so batches carry little padding), normalised."""
+        """Encode texts (sorted by length so batches carry little padding), normalised.
+
+        In bf16 each text is its own batch, so that its vector never depends on its neighbours
+        (on a CPU a batch of one costs no more per token than a padded batch)."""
         order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i))
-        vectors = self.model.encode(
-            [texts[i] for i in order],
-            batch_size=self.settings.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-            **self._prompt(kind),
-        )
+        model = self.model
+        with compute_context(self.precision):
+            vectors = model.encode(
+                [texts[i] for i in order],
+                batch_size=1 if self.precision == "bf16" else self.settings.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+                **self._prompt(kind),
+            )
         out = np.empty_like(vectors, dtype=np.float32)
         out[order] = vectors
         return out

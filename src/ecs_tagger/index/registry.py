@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ecs_tagger.embedding.precision import same_vectors
 from ecs_tagger.errors import InputError, ModelError
 from ecs_tagger.index.build import ProgressCallback, UpdateSummary, assemble, updated
 from ecs_tagger.index.rows import IndexColumns, check_frame
@@ -165,9 +166,8 @@ class RegistryIndex:
 
     def compatible_with(self, tagger: Tagger) -> bool:
         """True when `tagger` is the model (and embedding model) this index was built with."""
-        return (
-            tagger.model_version == self.model_version
-            and tagger.embedder.model_id == self.embedding_model_id
+        return tagger.model_version == self.model_version and same_vectors(
+            tagger.embedder.model_id, self.embedding_model_id
         )
 
     def update(
@@ -214,7 +214,7 @@ class RegistryIndex:
     # -- what queries need -----------------------------------------------------------------------
     def attach(self, tagger: Tagger) -> None:
         """Use this tagger's embedder and preprocessor for text queries and explanations."""
-        if tagger.embedder.model_id != self.embedding_model_id:
+        if not same_vectors(tagger.embedder.model_id, self.embedding_model_id):
             raise ModelError(
                 f"the index holds embeddings of {self.embedding_model_id}, the tagger's embedding "
                 f"model is {tagger.embedder.model_id}"
@@ -229,7 +229,7 @@ class RegistryIndex:
             from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
 
             embedder = Embedder(EmbedderSettings(**self.manifest["embedder_settings"]))
-            if embedder.model_id != self.embedding_model_id:
+            if not same_vectors(embedder.model_id, self.embedding_model_id):
                 raise ModelError(
                     f"the index holds embeddings of {self.embedding_model_id}, but its embedding "
                     f"settings now load {embedder.model_id}; rebuild the index"
