@@ -118,3 +118,38 @@ def test_retrain_report_puts_metrics_side_by_side() -> None:
     assert report.changed_rows == 1 and report.changed_tags == 1
     assert "1 of 4 rows changed" in report.summary()
     assert "<table" in report._repr_html_()
+
+
+def test_retraining_tells_the_progress_bar_how_many_texts_it_reads(
+    small_tagger: object, small_training_frame: pd.DataFrame
+) -> None:
+    from ecs_tagger.training import TrainSettings
+
+    class Bar:
+        def __init__(self) -> None:
+            self.total: int | None = None
+            self.done = 0
+            self.done_when_told = -1
+
+        def set_total(self, total: int) -> None:
+            self.total, self.done_when_told = total, self.done
+
+        def __call__(self, n: int) -> None:
+            self.done += n
+
+    text = "Ett mejeri förädlar mjölk från gårdar i länet till ost."
+    bar = Bar()
+    report = corr.retrain_with_corrections(
+        small_tagger,  # type: ignore[arg-type]
+        [_review("R1", ["food"], text=text)],
+        {"R1": text},
+        data=small_training_frame,
+        extra=None,
+        cross_validation=False,
+        before="none",
+        settings=TrainSettings(name="small-test", inner_folds=3, min_df=1),
+        progress=bar,
+    )
+    assert report.training.added == ["R1"]
+    assert bar.done_when_told == 0, "the total is told before any text is read"
+    assert bar.total == len(small_training_frame) + 1 == bar.done, "the bar ends at n/n"

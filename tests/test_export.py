@@ -131,6 +131,7 @@ def test_swedish_headings_and_words(tmp_path: Path) -> None:
     assert "Poäng: Smart industri" in p1 and "Län" in p1 and "Text" not in p1
     assert rows["P2"]["Granskningsstatus"] == "godkänd"
     assert rows["P4"]["Granskningsstatus"] == "ej granskad"
+    assert p1["Varför osäker"] == "tydlig", "the reasons are Swedish too"
     assert [r["Åtgärd"] for r in _rows(path, "Granskningslogg")][:2] == ["rättad", "godkänd"]
 
 

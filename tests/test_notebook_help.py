@@ -63,3 +63,39 @@ def test_retraining_says_in_plain_words_whether_the_change_is_larger_than_chance
         assert word not in small.lower()
     assert "better" in "\n".join(change_in_words(_report(0.60), _report(0.80), "stored"))
     assert "worse" in "\n".join(change_in_words(_report(0.80), _report(0.60), "stored"))
+
+
+def test_a_bar_started_without_a_total_shows_n_of_n_once_the_library_tells_it(capsys) -> None:  # type: ignore[no-untyped-def]
+    with ProgressBar(None, "Retraining (texts read)", notebook=False, language="sv") as bar:
+        bar.set_total(6)
+        bar(2)
+        bar(4)
+    assert bar.total == 6 and bar.done == 6
+    shown = capsys.readouterr().err
+    assert "Tränar om" in shown and "6/6" in shown and "/?" not in shown
+
+
+def test_the_notebook_bar_becomes_a_real_bar_when_told_its_total() -> None:
+    import pytest
+
+    pytest.importorskip("ipywidgets")
+    bar = ProgressBar(None, "Retraining (texts read)")
+    if getattr(bar._bar, "container", None) is None:
+        pytest.skip("tqdm.notebook not available")
+    bar.set_total(40)
+    bar(40)
+    bar.close()  # draws the last state
+    _, widget, text = bar._bar.container.children
+    assert widget.max == 40 and widget.value == 40 and widget.bar_style != "info"
+    assert "40/40" in text.value.replace("\u2007", " ")
+
+
+def test_describe_index_says_what_the_index_holds_in_either_language() -> None:
+    from ecs_tagger.notebook_help import describe_index
+    from similarity_support import synthetic_index
+
+    index = synthetic_index(regions=[["Örebro"], ["Uppsala"], ["Örebro"]], areas=[[], [], []])
+    english = describe_index(index)
+    assert english.startswith("Index: 3 projects in 2 regions (model ")
+    swedish = describe_index(index, "sv")
+    assert swedish.startswith("Index: 3 projekt i 2 län (modell ") and "projects" not in swedish

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +158,11 @@ def test_review_notebook_runs_top_to_bottom(
     assert "Tagging" in _progress_bars(notebook) and f"{ROWS}/{ROWS}" in _progress_bars(notebook), (
         "tagging shows a progress bar fed by the library's callback"
     )
-    assert "Retraining" in _progress_bars(notebook)
+    bars = _progress_bars(notebook)
+    assert "Retraining" in bars
+    assert re.search(r"\b(\d{3,})/\1\b", bars) and "/?" not in bars, (
+        "the retraining bar is told its total and ends at n/n"
+    )
     exports = sorted((tmp_path / "out").glob("projektbanken_oms_*.xlsx"))
     assert len(exports) == 1 and "Tags from model" in text
     assert exports[0].stat().st_mode & 0o044, "the export is readable by others"
@@ -177,7 +182,7 @@ def test_similar_initiatives_notebook_runs_top_to_bottom(
     text = _text(notebook)
     assert "No actor called «Region Örebro län»" in text or "Actors most like" in text
     assert "Reading the projects" in _progress_bars(notebook)
-    assert f"RegistryIndex({ROWS} rows" in text
+    assert f"Index: {ROWS} projects in" in text and "RegistryIndex(" not in text
     assert "initiatives most like project" in text and "Why: " in text
     assert "Shared key words" in text
     widgets = [
@@ -187,3 +192,81 @@ def test_similar_initiatives_notebook_runs_top_to_bottom(
     ]
     assert widgets, "the search widget is displayed"
     assert (tmp_path / "out" / "similar_index" / "manifest.json").exists(), "the index is saved"
+
+
+#: The English interface's words; none may show when LANGUAGE = "sv" (in any output, widget
+#: label, table heading or progress bar of either notebook).
+ENGLISH_UI = (
+    "rows tagged with model",
+    "tagged rows reviewed",
+    "Tagging",
+    "Retraining",
+    "Retrained with",
+    "Tags in the registry",
+    "Cross-validation was skipped",
+    "How well the tagger",
+    "Rows whose tags changed",
+    "Wrote ",
+    "Tags from model",
+    "Reading the projects",
+    "This run:",
+    "projects in",
+    "RegistryIndex(",
+    "chance wrong",
+    "review status",
+    "meaning says",
+    "threshold",
+    "not tagged",
+    "Tags are right",
+    "Save ticked areas",
+    "Evidence of",
+    "Similar to",
+    "initiatives most like",
+    "Why: ",
+    "Shared key words",
+    "closest sentences",
+    '"similarity"',
+    "No actor called",
+    "Did you mean",
+    "Actors most like",
+    '"Find"',
+    "all regions",
+    " rows</p>",
+)
+
+
+@pytest.mark.slow
+def test_the_notebooks_in_swedish_show_no_english(
+    corpus_root: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """LANGUAGE = "sv" (ECS_TAGGER_NOTEBOOK_LANGUAGE=sv): outputs, widgets and progress bars of
+    both notebooks are Swedish (the figures' texts are checked in tests/test_widgets.py)."""
+    from ecs_tagger.corrections import CorrectionStore
+    from ecs_tagger.review import load_registry
+
+    registry = load_registry(corpus_root=corpus_root, limit=ROWS)
+    store = CorrectionStore(tmp_path / "corrections.jsonl")
+    first, second = registry["id"].tolist()[:2]
+    texts = dict(zip(registry["id"], registry["text"], strict=True))
+    store.record(first, text=texts[first], old_areas=[], new_areas=["food"], reviewer="CI")
+    store.record(second, text=texts[second], old_areas=[], new_areas=[], reviewer="CI")
+    found: dict[str, list[str]] = {}
+    for name in ("review_tags.ipynb", "similar_initiatives.ipynb"):
+        notebook = _run(
+            name,
+            monkeypatch,
+            tmp_path,
+            ECS_TAGGER_NOTEBOOK_LANGUAGE="sv",
+            ECS_TAGGER_CORRECTIONS=str(store.path),
+            ECS_TAGGER_NOTEBOOK_CV="0",
+            ECS_TAGGER_NOTEBOOK_ACTOR="Region Örebro län",
+            ECS_TAGGER_REVIEWER="CI",
+        )
+        shown = _text(notebook) + _progress_bars(notebook)
+        found[name] = [word for word in ENGLISH_UI if word in shown]
+        if name == "review_tags.ipynb":
+            assert f"{ROWS} rader taggade med modellen" in shown and "Taggar" in shown
+            assert "Omtränad med 2 granskade rader" in shown and "Skrev " in shown
+        else:
+            assert f"Index: {ROWS} projekt i" in shown and "initiativ som mest liknar" in shown
+    assert not any(found.values()), f"English shown in Swedish: {found}"

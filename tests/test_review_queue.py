@@ -123,3 +123,22 @@ def test_top_of_the_queue_holds_more_errors_than_a_random_sample(corpus_root: Pa
     assert queue.enrichment >= 3.0
     assert queue.queue_area_errors >= 2 * queue.random_area_errors
     assert queue.queue_error_rate >= near.queue_error_rate - 0.05
+
+
+def test_reasons_are_said_in_swedish() -> None:
+    from ecs_tagger.review.queue import explain_uncertainty, reason_in
+
+    reason = explain_uncertainty(
+        ["food", "energy"], [0.52, 0.1], [0.49, 0.5], ["food"], [0.2, 0.1], [0.9, 0.1]
+    )
+    assert (
+        reason == "food tagged: score 0.52, threshold 0.49; food: meaning says 0.20, words say 0.90"
+    )
+    assert reason_in(reason, "sv") == (
+        "livsmedel taggad: poäng 0.52, tröskel 0.49; livsmedel: betydelsen säger 0.20, orden "
+        "säger 0.90"
+    )
+    assert reason_in("energy not tagged: score 0.45, threshold 0.50", "sv").startswith(
+        "energi ej taggad: poäng 0.45"
+    )
+    assert reason_in("clear", "sv") == "tydlig" and reason_in(reason, "en") == reason

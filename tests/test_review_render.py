@@ -80,3 +80,55 @@ def test_evidence_html_of_untagged_and_untaggable_rows() -> None:
     )
     markup = review.evidence_html(none, default_taxonomy())
     assert "No area tagged" in markup and "<mark" not in markup.split("pre-wrap")[1]
+
+
+# -- tables --------------------------------------------------------------------------------------------
+def test_scroll_tables_wrap_between_words_and_give_long_columns_room() -> None:
+    import pandas as pd
+
+    from ecs_tagger.review.render import ScrollTable
+
+    frame = pd.DataFrame(
+        {"id": ["TVV-160393"], "title": ["Förstudie inför nya ERUF ÖMS med fokus på " * 3]}
+    ).set_index("id")
+    table = ScrollTable(frame, language="sv")
+    markup = table._repr_html_()
+    assert "overflow-wrap: anywhere" not in markup, "no breaks in the middle of words"
+    assert "overflow-wrap: break-word" in markup and "word-break: normal" in markup
+    assert (
+        table.long_columns() == [0] and "td:nth-child(2)" in markup and "min-width: 14em" in markup
+    )
+    assert "1 rader" in markup and "rows" not in markup
+    assert "tbody th {white-space: nowrap" in markup, "an id stays on one line"
+
+
+def test_display_table_in_swedish_names_areas_and_reasons_in_swedish() -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "id": ["A"],
+            "regions": [("Uppsala",)],
+            "title": ["Mejeri"],
+            "areas": [("food",)],
+            **{f"score_{c}": [0.5 if c == "food" else 0.0] for c in CODES},
+            "p_wrong": [0.4],
+            "reason": [
+                "food tagged: score 0.50, threshold 0.49; food: meaning says 0.20, words say 0.90"
+            ],
+            "review_status": ["corrected"],
+            "final_areas": [("food", "energy")],
+            "comment": ["ok"],
+        }
+    )
+    table = review.display_table(frame, CODES, language="sv")
+    assert list(table.columns[:3]) == ["län", "titel", "taggar"]
+    assert {"livsmedel", "hälsa", "energi", "industri", "varför"} <= set(table.columns)
+    row = table.loc["A"]
+    assert row["taggar"] == "livsmedel" and row["områden efter granskning"] == "livsmedel, energi"
+    assert row["varför"] == (
+        "livsmedel taggad: poäng 0.50, tröskel 0.49; livsmedel: betydelsen säger 0.20, "
+        "orden säger 0.90"
+    )
+    english = review.display_table(frame, CODES)
+    assert english.loc["A", "why"] == frame.loc[0, "reason"] and "food" in english.columns

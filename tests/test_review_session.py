@@ -117,3 +117,13 @@ def test_a_review_session_teaches_the_tagger(
         set(a) != set(tagged.row(i)["areas"]) for i, a in wanted.items()
     )
     assert report.tagger.manifest["reviews"]["added"] == 5
+
+
+def test_the_summary_speaks_swedish(session: ReviewSession) -> None:
+    ident = session.queue(1)["id"].iloc[0]
+    session.set_areas(ident, ["food"])
+    swedish = session.summary("sv")
+    assert swedish.startswith("1 av ") and "taggade rader granskade: " in swedish
+    assert " godkända, " in swedish and " rättade" in swedish
+    assert "(fil " in swedish and "reviewed" not in swedish
+    assert session.summary().startswith("1 of ")

@@ -170,3 +170,126 @@ def test_language_sv_makes_the_widgets_evidence_tables_and_pictures_swedish(
     assert "taggade" in hist.axes[0].get_title() and hist.axes[0].get_xlabel() == "poäng"
     empty = plots.correction_confusion([], CODES, language="sv")
     assert any("Inga granskningar" in t.get_text() for ax in empty.axes for t in ax.texts)
+
+
+#: Words of the English interface that a coordinator must not see when LANGUAGE = "sv".
+ENGLISH_UI = (
+    "Tags are right",
+    "Save ticked",
+    "Evidence of",
+    "Reviewer",
+    "your name",
+    "comment (optional)",
+    "tagged rows reviewed",
+    "chance wrong",
+    "chance of a wrong tag",
+    "review status",
+    "final areas",
+    "meaning says",
+    "words say",
+    "threshold",
+    "not tagged",
+    "key words",
+    "all regions",
+    "uncertain only",
+    "Similar to",
+    "How many",
+    "only other regions",
+    "initiatives most like",
+    "Why: ",
+    "Shared key words",
+    "closest sentences",
+    "similarity",
+    "specialisation",
+    "share of projects",
+    "number of projects",
+    "Regions ×",
+    "Scores per area",
+    "reviewer says",
+    "tagger said",
+    "Grey hatched",
+    " rows<",
+    " rows (",
+)
+
+
+def _widget_texts(widget: object) -> list[str]:
+    """Every text a widget tree shows: descriptions, placeholders, values, option labels."""
+    texts: list[str] = []
+    for name in ("description", "placeholder", "tooltip", "value"):
+        value = getattr(widget, name, None)
+        if isinstance(value, str):
+            texts.append(value)
+    for option in getattr(widget, "options", ()) or ():
+        texts.append(option[0] if isinstance(option, tuple) else str(option))
+    for child in getattr(widget, "children", ()):
+        texts.extend(_widget_texts(child))
+    return texts
+
+
+def _figure_texts(figure: object) -> list[str]:
+    from matplotlib.text import Text
+
+    return [t.get_text() for t in figure.findobj(Text)]  # type: ignore[attr-defined]
+
+
+def test_nothing_english_shows_in_swedish(
+    session: ReviewSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Widgets, tables, the table behind the browser, pictures and the session summary in
+    Swedish hold none of the English interface's words (the rows' own texts aside: only the
+    header of the evidence, not the project text, is looked at)."""
+    pytest.importorskip("ipywidgets")
+    pytest.importorskip("matplotlib")
+    from ecs_tagger import plots
+    from ecs_tagger.review.render import ScrollTable
+    from ecs_tagger.widgets import RegistryBrowser, ReviewPanel, SimilarBrowser, similar_table
+    from similarity_support import synthetic_index
+
+    ids = session.queue(3)["id"].tolist()
+    session.set_areas(ids[0], ["food"], comment="")
+    session.accept(ids[1])
+    panel = ReviewPanel(session, queue_size=4, language="sv")
+    browser = RegistryBrowser(session, language="sv")
+    shown = _widget_texts(panel.widget) + _widget_texts(browser.widget)
+    shown = [text.split("pre-wrap")[0] for text in shown]  # the evidence header, not the text
+    shown.append(session.summary("sv"))
+    table = review.display_table(session.reviewed(), session.tagged.codes, language="sv")
+    shown.append(ScrollTable(table, language="sv")._repr_html_().split("<tbody>")[0])
+    shown.extend(str(v) for v in table.iloc[:, 7:].to_numpy().ravel())
+    names = review.area_names(session.tagged.taxonomy, "sv")
+    for figure in (
+        plots.region_area_heatmap(
+            session.reviewed_frame(), CODES, area_labels=names, language="sv"
+        ),
+        plots.score_histograms(session.tagged, language="sv"),
+        plots.correction_confusion(session.reviews(), CODES, area_labels=names, language="sv"),
+    ):
+        shown.extend(_figure_texts(figure))
+    from ecs_tagger.similarity import Hit, Hits, MatchReason, Query
+    from ecs_tagger.widgets import similar_html
+
+    hit = Hit(
+        rank=1,
+        id="TVV-2",
+        similarity=0.61,
+        title="Biogas i Skåne",
+        regions=("Skåne",),
+        actor="LRF",
+        funding=1.0,
+        areas=("energy",),
+        scores=dict.fromkeys(CODES, 0.1),
+        reason=MatchReason("Vi bygger biogas.", "Biogas av gödsel.", 0.87, ("biogas",)),
+    )
+    hits = Hits([hit], Query("TVV-1", "text", ("Örebro",)), CODES)
+    shown.append(similar_html(hits, session.tagged.taxonomy, language="sv"))
+    found_table = similar_table(hits, language="sv")
+    shown.append(" ".join([str(found_table.index.name), *found_table.columns]))
+    shown.append(str(found_table.iloc[0].to_dict()))
+    index = synthetic_index(regions=[["Örebro"], ["Uppsala"]], areas=[["food"], []])
+    monkeypatch.setattr(SimilarBrowser, "search", lambda self: hits)
+    shown.extend(_widget_texts(SimilarBrowser(index, language="sv").widget))
+    text = "\n".join(shown)
+    found = [word for word in ENGLISH_UI if word in text]
+    assert not found, f"English in the Swedish interface: {found}"
+    assert {"livsmedel", "energi"} <= set(table.columns) and "food" not in table.columns

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ecs_tagger.errors import InputError
+from ecs_tagger.review.queue import reason_in
 from ecs_tagger.review.render import area_names
 from ecs_tagger.review.session import (
     REVIEW_ACCEPTED,
@@ -154,7 +155,7 @@ def reviewed_export_frame(
         heading = _pick(HEADINGS["score"], swedish).format(area=names[code])
         out[heading] = frame[f"score_{code}"].round(4).to_numpy()
     put("p_wrong", (frame["p_wrong"] * 100).round(1).to_numpy())
-    put("reason", frame["reason"].to_numpy())
+    put("reason", frame["reason"].map(lambda r: reason_in(r, "sv" if swedish else "en")).to_numpy())
     put("tag_status", frame["tag_status"].to_numpy())
     put("model_version", [model_version] * len(frame))
     if include_text:

@@ -18,6 +18,7 @@ from typing import Any
 
 from ecs_tagger.actor_names import actor_key, actor_words
 from ecs_tagger.regions import SWEDISH_COUNTIES
+from ecs_tagger.words import say
 
 _COUNTIES = frozenset(county.casefold().replace(" ", "") for county in SWEDISH_COUNTIES)
 
@@ -26,15 +27,24 @@ class ProgressBar:
     """A progress bar whose instance is the library's progress callback (``progress(n)``: n more
     texts done). In a notebook it is a widget bar (tqdm.notebook), elsewhere a text bar.
 
-    `total` None: the count and the rate are shown without a bar (e.g. retraining, whose number
-    of texts is not known beforehand)."""
+    `total` None: the count and the rate are shown without a bar until the library announces
+    the total with :meth:`set_total` (retraining does, once it knows how many texts it reads).
+    `description` is shown in `language` (:func:`ecs_tagger.words.say`)."""
 
     def __init__(
-        self, total: int | None, description: str, *, notebook: bool = True, unit: str = "text"
+        self,
+        total: int | None,
+        description: str,
+        *,
+        notebook: bool = True,
+        unit: str = "text",
+        language: str = "en",
     ) -> None:
         self.calls = 0
         self.done = 0
+        self.total = total
         self._bar: Any = None
+        description = say(description, language)
         try:
             if notebook:
                 from tqdm.notebook import tqdm
@@ -54,6 +64,20 @@ class ProgressBar:
         self.done += int(n)
         if self._bar is not None:
             self._bar.update(int(n))
+
+    def set_total(self, total: int) -> None:
+        """The number of texts the whole step will report (the bar then shows n/N)."""
+        self.total = int(total)
+        if self._bar is None:
+            return
+        self._bar.total = self.total
+        container = getattr(self._bar, "container", None)  # the widget bar of tqdm.notebook
+        if container is not None:
+            # Created without a total, the widget is a full, thin "info" bar: make it a real one.
+            _, widget, _ = container.children
+            widget.max, widget.bar_style = max(self.total, 1), ""
+            widget.layout.width = None
+        self._bar.refresh()
 
     def close(self) -> None:
         if self._bar is not None:
@@ -155,4 +179,34 @@ def unknown_actor_message(names: Iterable[Any], actor: str, language: str = "en"
     return f"{missing.format(actor=html.escape(actor))} {hint}"
 
 
-__all__ = ["ProgressBar", "suggest_actors", "unknown_actor_message"]
+def describe_index(index: Any, language: str = "en") -> str:
+    """Two lines for people about a :class:`ecs_tagger.index.RegistryIndex` (in `language`): its
+    size, regions and models, and what the last update did (when it says)."""
+    lines = [
+        say(
+            "Index: {rows} projects in {regions} regions (model {model}, embeddings {embeddings}).",
+            language,
+            rows=len(index),
+            regions=len(index.regions()),
+            model=index.model_version,
+            embeddings=index.embedding_model_id,
+        )
+    ]
+    summary = getattr(index, "summary", None)
+    if summary is not None:
+        lines.append(
+            say(
+                "This run: {added} added, {changed} changed, {unchanged} unchanged (reused), "
+                "{removed} removed, {skipped} skipped (no text).",
+                language,
+                added=summary.added,
+                changed=summary.changed,
+                unchanged=summary.unchanged,
+                removed=summary.removed,
+                skipped=summary.skipped,
+            )
+        )
+    return "\n".join(lines)
+
+
+__all__ = ["ProgressBar", "describe_index", "suggest_actors", "unknown_actor_message"]

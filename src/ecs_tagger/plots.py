@@ -137,14 +137,18 @@ def region_area_heatmap(
     `value` (``lq``: specialisation, ``share`` or ``count``), cells annotated with `annotate`."""
     from ecs_tagger.portfolio import portfolio_figure
 
+    lang = language
     if "regions" not in frame.columns or not any(len(r) for r in frame["regions"]):
-        return message_figure("This registry names no regions: no heat map to draw.")
+        return message_figure(say("This registry names no regions: no heat map to draw.", lang))
     table = region_area_table(frame, codes, regions=regions, use_reviews=use_reviews)
     if table.empty or not table["projects"].any():
         return message_figure(
-            f"No row of the registry lies in the regions asked for ({', '.join(regions or [])})."
+            say(
+                "No row of the registry lies in the regions asked for ({regions}).",
+                lang,
+                regions=", ".join(regions or []),
+            )
         )
-    lang = language
     source = say(
         "reviewed tags" if use_reviews and "final_areas" in frame.columns else "tags", lang
     )
@@ -161,7 +165,7 @@ def region_area_heatmap(
     }
     numbers = {"count": "number of projects", "share": "share of projects"}
     heading = say(
-        "Regions × areas ({source}). Colour: {colour}; numbers: {numbers}",
+        "Regions × areas ({source}).\nColour: {colour}; numbers: {numbers}",
         lang,
         source=source,
         colour=say(described.get(value, value), lang),

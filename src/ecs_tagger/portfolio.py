@@ -23,6 +23,7 @@ Rows with area ``"none"`` count the projects without any area tag; their lq is c
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -150,24 +151,28 @@ def portfolio_figure(
     colours = portfolio_matrix(table, value)
     labels = portfolio_matrix(table, annotate)
     data = colours.to_numpy(dtype=float)
+    names = [(area_labels or {}).get(str(a), str(a)) for a in colours.columns]
+    # Each column wide enough for its label's longest line ("livsmedelsförsörjning" is one word).
+    longest = max((len(line) for name in names for line in name.splitlines()), default=0)
+    column = max(1.3, 0.085 * longest + 0.2)
     figure = Figure(
-        figsize=(1.5 + 1.3 * data.shape[1], 1.2 + 0.55 * data.shape[0]), layout="constrained"
+        figsize=(1.5 + column * data.shape[1], 1.2 + 0.55 * data.shape[0]), layout="constrained"
     )
     FigureCanvasAgg(figure)  # the Agg backend, without switching pyplot's (a notebook's) backend
     axes = figure.add_subplot()
+    counts = portfolio_matrix(table, "count").to_numpy(dtype=float)
+    few = np.nan_to_num(counts, nan=0.0) < min_count
     masked = np.ma.masked_invalid(data)
     if value.endswith("lq"):
-        top = float(np.nanmax(data)) if np.isfinite(data).any() else 2.0
+        # The scale follows the cells that can be trusted: a quotient on 1 project is not shown.
+        trusted = data[~few & np.isfinite(data)]
+        top = float(trusted.max()) if trusted.size else 2.0
         norm = TwoSlopeNorm(vcenter=1.0, vmin=0.0, vmax=max(top, 1.01))
         image = axes.imshow(masked, cmap="RdBu_r", norm=norm, aspect="auto")
     else:
         image = axes.imshow(masked, cmap="Blues", aspect="auto")
-    axes.set_xticks(
-        range(data.shape[1]), [(area_labels or {}).get(str(a), str(a)) for a in colours.columns]
-    )
+    axes.set_xticks(range(data.shape[1]), names)
     axes.set_yticks(range(data.shape[0]), [str(r) for r in colours.index])
-    counts = portfolio_matrix(table, "count").to_numpy(dtype=float)
-    few = np.nan_to_num(counts, nan=0.0) < min_count
     for r in range(data.shape[0]):
         for a in range(data.shape[1]):
             label = labels.iat[r, a]
@@ -205,17 +210,22 @@ def portfolio_figure(
         "lq": "specialisation (location quotient)",
         "share": "share of projects",
         "count": "projects",
-        "funding_lq": "funding specialisation (LQ)",
+        "funding_lq": "funding specialisation (location quotient)",
         "funding_share": "share of funding",
         "funding": "funding",
     }
-    figure.colorbar(image, ax=axes, label=say(described.get(value, value), language))
-    axes.set_title(
-        title
-        or f"Area portfolio by region: {described.get(value, value)}, cells: {annotate}"
-        + (" and LQ" if value.endswith("lq") else ""),
-        fontsize=10,
-    )
+    legend = say(described.get(value, value), language)
+    figure.colorbar(image, ax=axes, label=legend)
+    heading = title or say(
+        "Area portfolio by region: {colour}, cells: {cells}",
+        language,
+        colour=legend,
+        cells=say(annotate, language),
+    ) + (say(" and the location quotient", language) if value.endswith("lq") else "")
+    # Whole words per line, as wide as the figure (about 15 characters an inch at this size).
+    width = int(figure.get_figwidth() * 15)
+    lines = [textwrap.fill(line, width, break_long_words=False) for line in heading.split("\n")]
+    axes.set_title("\n".join(lines), fontsize=10)
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         figure.savefig(path, dpi=150)

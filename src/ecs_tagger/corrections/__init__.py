@@ -1,5 +1,6 @@
 """Reviewers' corrections: the log (:mod:`~ecs_tagger.corrections.store`) and retraining the tagger
-with it (:mod:`~ecs_tagger.corrections.retrain`, which imports the store, never the other way).
+with it (:mod:`~ecs_tagger.corrections.retrain`, which imports the store, never the other way;
+its report for people is :mod:`~ecs_tagger.corrections.report`).
 
 >>> store = CorrectionStore("corrections/corrections.jsonl")
 >>> store.record("TVV-123", text=text, old_areas=("energy",), new_areas=("energy", "industry"),

@@ -1,5 +1,6 @@
 """Retraining the tagger with reviewers' corrections, and the report that compares the tagger
-before and after (cross-validated metrics, tags of the registry that changed).
+before and after (cross-validated metrics, tags of the registry that changed; the report itself is
+:mod:`ecs_tagger.corrections.report`, re-exported here).
 
 >>> report = retrain_with_corrections(tagger, store.latest(), registry_texts)
 
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from ecs_tagger.corrections.report import RetrainReport, change_in_words, change_interval
 from ecs_tagger.corrections.store import ACTION_WITHDRAW, Correction, text_hash
 
 if TYPE_CHECKING:
@@ -158,214 +160,12 @@ def training_hash(
 BeforeMode = Literal["auto", "stored", "recompute", "none"]
 
 
-@dataclass
-class RetrainReport:
-    """A tagger retrained with the reviews, its metrics beside the old ones, and what changed."""
-
-    tagger: Tagger
-    training: CorrectedTraining
-    before: MultiLabelReport | None
-    after: MultiLabelReport | None
-    before_source: str
-    changes: pd.DataFrame
-    registry_rows: int
-    seconds: float = 0.0
-
-    def __repr__(self) -> str:
-        return (
-            f"RetrainReport({self.training.used} reviews used, {self.changed_rows} of "
-            f"{self.registry_rows} registry rows changed, model "
-            f"{getattr(self.tagger, 'model_version', '?')})"
-        )
-
-    def changes_frame(self) -> pd.DataFrame:
-        """The changed rows for people: id, tags before, tags after, added, removed."""
-
-        def words(areas: Any) -> str:
-            if isinstance(areas, str):
-                areas = [a for a in areas.split(";") if a]
-            return ", ".join(areas) if areas else "–"
-
-        return pd.DataFrame(
-            {
-                "id": self.changes["id"],
-                **{
-                    column: self.changes[column].map(words)
-                    for column in ("before", "after", "added", "removed")
-                },
-            }
-        )
-
-    @property
-    def changed_rows(self) -> int:
-        """Registry rows whose tags differ between the old and the new tagger."""
-        return len(self.changes)
-
-    @property
-    def changed_tags(self) -> int:
-        """Single tags (row × area) added or removed by the new tagger."""
-        return int(
-            sum(
-                len(a) + len(r)
-                for a, r in zip(self.changes["added"], self.changes["removed"], strict=True)
-            )
-        )
-
-    def metrics_frame(self) -> pd.DataFrame:
-        """Cross-validated precision, recall and F1 per area (and macro/micro), before and after."""
-        rows: list[dict[str, Any]] = []
-        reports = {"before": self.before, "after": self.after}
-        codes = next((list(r.areas) for r in reports.values() if r is not None), [])
-        for code in [*codes, "macro", "micro"]:
-            row: dict[str, Any] = {"area": code}
-            for name, report in reports.items():
-                for metric in ("precision", "recall", "f1"):
-                    row[f"{metric} {name}"] = _metric(report, code, metric)
-            reference = self.after or self.before
-            row["support"] = (
-                reference.areas[code].support if reference is not None and code in codes else None
-            )
-            rows.append(row)
-        frame = pd.DataFrame(rows).set_index("area")
-        frame["f1 change"] = frame["f1 after"] - frame["f1 before"]
-        return frame
-
-    def metrics_table(self) -> pd.DataFrame:
-        """:meth:`metrics_frame` in plain words, for people: no "macro", "micro" or "support"."""
-        frame = self.metrics_frame().round(3)
-        frame = frame.rename(index=PLAIN_ROWS, columns=lambda c: _plain_column(str(c)))
-        frame.index.name = "area"
-        return frame
-
-    def _repr_html_(self) -> str:
-        """What a notebook shows: the summary, the metrics side by side and the changed tags."""
-        import html
-
-        parts = [
-            "<p>" + "<br>".join(html.escape(line) for line in self.summary().splitlines()) + "</p>"
-        ]
-        if self.before is not None or self.after is not None:
-            parts.append(
-                "<h4>How well the tagger agrees with the labelled texts, before and "
-                "after (tested on texts it was not trained on; 1 is perfect)</h4>"
-            )
-            parts.append(self.metrics_table().to_html(na_rep="–"))
-        if len(self.changes):
-            parts.append(f"<h4>Rows whose tags changed ({len(self.changes)})</h4>")
-            parts.append(self.changes_frame().head(100).to_html(index=False))
-        return "".join(parts)
-
-    def summary(self) -> str:
-        """A few lines in plain words."""
-        used = self.training
-        lines = [
-            f"Retrained with {used.used} reviewed rows in {self.seconds:.0f} s: "
-            f"{len(used.added)} added to the training data, {len(used.replaced)} replacing a "
-            f"training label" + (f", {len(used.skipped)} left out" if used.skipped else "") + ".",
-            f"Tags in the registry: {self.changed_rows} of {self.registry_rows} rows changed "
-            f"({self.changed_tags} single tags added or removed).",
-        ]
-        if self.before is not None and self.after is not None:
-            lines.extend(change_in_words(self.before, self.after, self.before_source))
-        elif self.after is None:
-            lines.append("Cross-validation was skipped: no metrics after retraining.")
-        else:
-            lines.append(f"No metrics before retraining ({self.before_source}).")
-        reasons: dict[str, int] = {}
-        for reason in used.skipped.values():
-            reasons[reason] = reasons.get(reason, 0) + 1
-        lines.extend(f"Left out: {n} review(s): {reason}." for reason, n in reasons.items())
-        return "\n".join(lines)
-
-
-#: Row and column words of :meth:`RetrainReport.metrics_table`.
-PLAIN_ROWS = {"macro": "all areas (average)", "micro": "all tags together"}
-_PLAIN_WORDS = {
-    "precision": "right among given tags",
-    "recall": "found among true tags",
-    "f1": "balance (F1)",
-    "support": "labelled texts with the area",
-}
-
-
-def _plain_column(column: str) -> str:
-    metric, _, when = column.partition(" ")
-    return f"{_PLAIN_WORDS.get(metric, metric)} {when}".strip()
-
-
-def change_interval(
-    before: MultiLabelReport, after: MultiLabelReport, *, draws: int = 2000, seed: int = 0
-) -> tuple[float, float]:
-    """95% bootstrap interval of the change in the average F1 over the areas, from what chance
-    alone gives: the texts are drawn again (with replacement) from each report's counts of right,
-    wrong and missed tags per area, `draws` times."""
-    rng = np.random.default_rng(seed)
-
-    def resampled(report: MultiLabelReport) -> np.ndarray:
-        n = max(int(report.n_documents), 1)
-        f1 = np.zeros((draws, len(report.areas)))
-        for a, scores in enumerate(report.areas.values()):
-            right = round(scores.recall * scores.support) if np.isfinite(scores.recall) else 0
-            wrong = (
-                round(right / scores.precision) - right
-                if scores.precision and np.isfinite(scores.precision)
-                else 0
-            )
-            missed = max(int(scores.support) - right, 0)
-            cells = np.array([right, max(wrong, 0), missed], dtype=float)
-            rest = max(n - cells.sum(), 0.0)
-            counts = rng.multinomial(
-                n, np.append(cells, rest) / max(cells.sum() + rest, 1.0), size=draws
-            )
-            denominator = 2 * counts[:, 0] + counts[:, 1] + counts[:, 2]
-            f1[:, a] = np.divide(
-                2 * counts[:, 0], denominator, out=np.zeros(draws), where=denominator > 0
-            )
-        return np.asarray(f1.mean(axis=1))
-
-    change = resampled(after) - resampled(before)
-    low, high = np.quantile(change, [0.025, 0.975])
-    return float(low), float(high)
-
-
-def change_in_words(before: MultiLabelReport, after: MultiLabelReport, source: str) -> list[str]:
-    """Two lines for people: the balance (F1) before and after, and whether the change is
-    larger than chance (:func:`change_interval`)."""
-    change = after.macro_f1 - before.macro_f1
-    low, high = change_interval(before, after)
-    lines = [
-        f"Agreement with the labelled texts (F1 averaged over the areas, 0 to 1, tested on texts "
-        f"each tagger was not trained on): {before.macro_f1:.3f} before ({source}), "
-        f"{after.macro_f1:.3f} after ({change:+.3f})."
-    ]
-    interval = (
-        f"drawing the texts again by chance, the change lies between {low:+.3f} and "
-        f"{high:+.3f} in 95% of draws"
-    )
-    if low <= 0 <= high:
-        lines.append(
-            f"This change is within chance ({interval}, which includes no change): "
-            "your reviews have neither helped nor hurt the tagger measurably; they still "
-            "fix the rows you reviewed."
-        )
-    elif change > 0:
-        lines.append(f"This is larger than chance ({interval}): the retrained tagger is better.")
-    else:
-        lines.append(
-            f"This is larger than chance ({interval}): the retrained tagger is worse; "
-            "check the reviews whose tags changed below before saving it."
-        )
-    return lines
-
-
-def _metric(report: MultiLabelReport | None, code: str, metric: str) -> float:
-    if report is None:
-        return float("nan")
-    if code == "macro":
-        return report.macro_f1 if metric == "f1" else float("nan")
-    if code == "micro":
-        return float(getattr(report, f"micro_{metric}"))
-    return float(getattr(report.areas[code], metric))
+def _announce_total(progress: Callable[[int], None] | None, total: int) -> None:
+    """Tell a progress callback with a ``set_total(n)`` method (e.g. the notebooks' ProgressBar)
+    how many texts the retraining will report, so that it can show n of N."""
+    set_total = getattr(progress, "set_total", None)
+    if callable(set_total):
+        set_total(total)
 
 
 def _areas_of(tagger: Tagger, texts: list[Any]) -> list[tuple[str, ...]]:
@@ -402,6 +202,9 @@ def retrain_with_corrections(
     ``"none"`` skips them. The "after" metrics score the same labelled rows (with any replaced
     labels); note that adding rows also moves rows between folds, so differences of about ±0.01
     are noise.
+
+    `progress(n)`: n more texts read (embedded) by the training; a callback with a
+    ``set_total(n)`` method is first told how many texts that will be in all.
     """
     import time
 
@@ -420,7 +223,17 @@ def retrain_with_corrections(
     before_report: MultiLabelReport | None = None
     stored = base.metrics
     same_data = base.manifest.get("training_data", {}).get("sha256") == training_hash(data, extra)
-    if before == "stored" or (before == "auto" and stored is not None and same_data):
+    use_stored = before == "stored" or (before == "auto" and stored is not None and same_data)
+    recompute = not use_stored and (
+        before == "recompute" or (before == "auto" and cross_validation)
+    )
+    _announce_total(
+        progress,
+        len(folded.data)
+        + len(folded.extra)
+        + (len(data) + (len(extra) if extra is not None else 0) if recompute else 0),
+    )
+    if use_stored:
         before_report = stored
         before_source = (
             "cross-validated when the model was trained"
@@ -429,7 +242,7 @@ def retrain_with_corrections(
         )
         if stored is None:
             before_source = "the model has no stored metrics"
-    elif before == "recompute" or (before == "auto" and cross_validation):
+    elif recompute:
         without = Tagger.train(
             data,
             extra=extra,

@@ -18,6 +18,7 @@ tell different stories, which is worth a look.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ecs_tagger.errors import InputError
+from ecs_tagger.words import say
 
 if TYPE_CHECKING:
     from ecs_tagger.taxonomy import Taxonomy
@@ -112,6 +114,50 @@ def explain_uncertainty(
                 f"{codes[split]}: meaning says {embedding[split]:.2f}, words say {lexical[split]:.2f}"
             )
     return "; ".join(parts) if parts else "clear"
+
+
+_REASON_PARTS = (
+    (re.compile(r"^(\S+) (tagged|not tagged): score ([\d.]+), threshold ([\d.]+)$"), "threshold"),
+    (re.compile(r"^(\S+): meaning says ([\d.]+), words say ([\d.]+)$"), "signals"),
+)
+
+
+def reason_in(reason: str, language: str = "en") -> str:
+    """A reason of :func:`explain_uncertainty` in `language` (areas as short words of
+    :func:`ecs_tagger.words.say`): "food tagged: score 0.52, threshold 0.49" becomes
+    "livsmedel taggad: poäng 0.52, tröskel 0.49" in Swedish. English and unknown text pass as
+    they are."""
+    if language == "en" or not isinstance(reason, str):
+        return reason
+    parts = []
+    for part in reason.split("; "):
+        for pattern, kind in _REASON_PARTS:
+            found = pattern.match(part)
+            if found is None:
+                continue
+            if kind == "threshold":
+                code, verdict, score, limit = found.groups()
+                part = say(
+                    "{area} " + verdict + ": score {score}, threshold {limit}",
+                    language,
+                    area=say(code, language),
+                    score=score,
+                    limit=limit,
+                )
+            else:
+                code, meaning, words = found.groups()
+                part = say(
+                    "{area}: meaning says {meaning}, words say {words}",
+                    language,
+                    area=say(code, language),
+                    meaning=meaning,
+                    words=words,
+                )
+            break
+        else:
+            part = say(part, language)
+        parts.append(part)
+    return "; ".join(parts)
 
 
 # -- filtering -------------------------------------------------------------------------------------
@@ -329,6 +375,7 @@ __all__ = [
     "filter_rows",
     "out_of_fold",
     "queue_enrichment",
+    "reason_in",
     "review_priority",
     "row_error_probability",
     "signal_disagreement",

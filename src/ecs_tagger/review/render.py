@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -11,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from ecs_tagger.results import TagResult
+from ecs_tagger.review.queue import reason_in
 from ecs_tagger.taxonomy import Taxonomy
 from ecs_tagger.words import say
 
@@ -27,8 +29,13 @@ def display_table(
     frame: pd.DataFrame, codes: Sequence[str], *, text_chars: int = 80, language: str = "en"
 ) -> pd.DataFrame:
     """A compact view for people: id, regions, title, tags, scores, chance of error, reason,
-    review; headings (and review statuses) in `language`."""
+    review; headings, areas, reasons and review statuses in `language` (areas as the short words
+    of :func:`ecs_tagger.words.say`: "food", or "livsmedel" in Swedish)."""
     lang = language
+
+    def areas(values: Sequence[str] | None) -> str:
+        return ", ".join(say(a, lang) for a in values) if values else "–"
+
     out = pd.DataFrame(
         {
             "id": frame["id"],
@@ -36,18 +43,18 @@ def display_table(
             say("title", lang): frame["title"].map(
                 lambda t: t if len(t) <= text_chars else t[: text_chars - 1] + "…"
             ),
-            say("tags", lang): frame["areas"].map(lambda a: ", ".join(a) if a else "–"),
+            say("tags", lang): frame["areas"].map(areas),
         }
     )
     for code in codes:
-        out[code] = frame[f"score_{code}"].round(2)
+        out[say(code, lang)] = frame[f"score_{code}"].round(2)
     out[say("chance wrong", lang)] = (frame["p_wrong"] * 100).round(0)
-    out[say("why", lang)] = frame["reason"]
+    out[say("why", lang)] = frame["reason"].map(lambda r: reason_in(r, lang))
     for column in ("review_status", "final_areas", "comment"):
         if column in frame.columns:
             values = frame[column]
             out[say(column.replace("_", " "), lang)] = (
-                values.map(lambda a: ", ".join(a) if a else "–")
+                values.map(areas)
                 if column == "final_areas"
                 else values.map(lambda v: say(v, lang) if isinstance(v, str) else v)
                 if column == "review_status"
@@ -58,7 +65,12 @@ def display_table(
 
 class ScrollTable:
     """A table shown whole in a notebook: every row (no "..." in the middle), in a box that
-    scrolls, the header staying in view, long texts (titles, comments, reasons) wrapped."""
+    scrolls, the header staying in view, long texts (titles, comments, reasons) wrapped at word
+    boundaries (only a word longer than its column is broken) and given room: a column whose
+    texts run over `long_text` characters is at least `long_width` wide, at most `column_width`.
+    """
+
+    _numbers = itertools.count()
 
     def __init__(
         self,
@@ -66,12 +78,18 @@ class ScrollTable:
         *,
         height: str = "28em",
         column_width: str = "26em",
+        long_width: str = "14em",
+        long_text: int = 30,
         caption: str = "",
+        language: str = "en",
     ) -> None:
         self.frame = frame
         self.height = height
         self.column_width = column_width
+        self.long_width = long_width
+        self.long_text = long_text
         self.caption = caption
+        self.language = language
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -79,19 +97,55 @@ class ScrollTable:
     def __repr__(self) -> str:
         return f"{self.caption}\n{self.frame.to_string(max_rows=20)}".lstrip()
 
+    def long_columns(self) -> list[int]:
+        """Positions (0-based, index levels not counted) of the columns holding long texts."""
+        found = []
+        for position, column in enumerate(self.frame.columns):
+            values = self.frame[column]
+            if not pd.api.types.is_numeric_dtype(values) and len(values):
+                longest = values.map(lambda v: len(v) if isinstance(v, str) else 0).max()
+                if longest > self.long_text:
+                    found.append(position)
+        return found
+
     def _repr_html_(self) -> str:
+        # overflow-wrap: break-word (not "anywhere", whose mid-word breaks let a table squeeze
+        # its columns to a few letters): lines break between words; a word longer than its
+        # column is broken only then. No hyphens are invented.
+        name = f"ecs-scroll-{next(self._numbers)}"
+        cells = f".{name} table.dataframe td, .{name} table.dataframe th"
+        skip = self.frame.index.nlevels
+        long = self.long_columns()
+        wide = ", ".join(
+            f".{name} table.dataframe td:nth-child({skip + p + 1}), "
+            f".{name} table.dataframe thead th:nth-child({skip + p + 1})"
+            for p in long
+        )
+        # Short values (ids, numbers, a status) stay on one line: "TVV-" / "182273" reads badly.
+        short = ", ".join(
+            [f".{name} table.dataframe tbody th"]
+            + [
+                f".{name} table.dataframe td:nth-child({skip + p + 1})"
+                for p in range(len(self.frame.columns))
+                if p not in long
+            ]
+        )
         style = (
-            "<style>.ecs-scroll td, .ecs-scroll th {white-space: normal !important; "
-            f"max-width: {self.column_width}; overflow-wrap: anywhere; text-align: left; "
-            "vertical-align: top} .ecs-scroll thead th {position: sticky; top: 0; "
+            f"<style>{cells} {{white-space: normal !important; max-width: {self.column_width}; "
+            "overflow-wrap: break-word; word-break: normal; hyphens: manual; "
+            "text-align: left !important; vertical-align: top}"
+            + (f" {wide} {{min-width: {self.long_width}}}" if wide else "")
+            + f" {short} {{white-space: nowrap !important}}"
+            + f" .{name} thead th {{position: sticky; top: 0; "
             "background: var(--jp-layout-color0, white); z-index: 1}</style>"
         )
         table = self.frame.to_html(max_rows=None, max_cols=None, na_rep="–", escape=True)
         caption = f"<p>{html.escape(self.caption)}</p>" if self.caption else ""
+        rows = say("{n} rows", self.language, n=len(self.frame))
         return (
-            f"{style}{caption}<div class='ecs-scroll' style='max-height: {self.height}; overflow: auto; "
-            f"border: 1px solid #ddd'>{table}</div>"
-            f"<p style='color:#666; margin-top: 0.2em'>{len(self.frame)} rows</p>"
+            f"{style}{caption}<div class='ecs-scroll {name}' style='max-height: {self.height}; "
+            f"overflow: auto; border: 1px solid #ddd'>{table}</div>"
+            f"<p style='color:#666; margin-top: 0.2em'>{rows}</p>"
         )
 
 

@@ -30,6 +30,7 @@ from ecs_tagger.review.queue import (
 )
 from ecs_tagger.review.render import evidence_html
 from ecs_tagger.taxonomy import Taxonomy
+from ecs_tagger.words import say
 
 if TYPE_CHECKING:
     from ecs_tagger.tagger import Tagger
@@ -291,17 +292,26 @@ class ReviewSession:
         frame = frame.sort_values(["priority", "id"], ascending=[False, True], kind="stable")
         return frame.head(n) if n is not None else frame
 
-    def summary(self) -> str:
+    def summary(self, language: str = "en") -> str:
+        """How far the review has come, in one line (in `language`, "en" or "sv")."""
         status = self.status()["review_status"].value_counts()
         tagged = int(self.tagged.frame["p_wrong"].notna().sum())
         done = int(status.get(REVIEW_ACCEPTED, 0) + status.get(REVIEW_CORRECTED, 0))
-        text = (
-            f"{done} of {tagged} tagged rows reviewed: {int(status.get(REVIEW_ACCEPTED, 0))} "
-            f"accepted, {int(status.get(REVIEW_CORRECTED, 0))} corrected"
+        text = say(
+            "{done} of {tagged} tagged rows reviewed: {accepted} accepted, {corrected} corrected",
+            language,
+            done=done,
+            tagged=tagged,
+            accepted=int(status.get(REVIEW_ACCEPTED, 0)),
+            corrected=int(status.get(REVIEW_CORRECTED, 0)),
         )
         if status.get(REVIEW_STALE, 0):
-            text += f"; {int(status[REVIEW_STALE])} reviewed rows whose text has changed since"
-        return text + f" (file {self.store.path})."
+            text += say(
+                "; {n} reviewed rows whose text has changed since",
+                language,
+                n=int(status[REVIEW_STALE]),
+            )
+        return text + say(" (file {path}).", language, path=self.store.path)
 
     # -- learning ----------------------------------------------------------------------------------
     def retrain(

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ecs_tagger.errors import EcsTaggerError
-from ecs_tagger.review.queue import NO_AREA, UNCERTAIN_P, filter_rows
+from ecs_tagger.review.queue import NO_AREA, UNCERTAIN_P, filter_rows, reason_in
 from ecs_tagger.review.render import ScrollTable, area_names, display_table
 from ecs_tagger.review.session import (
     REVIEW_ACCEPTED,
@@ -127,7 +127,11 @@ class RegistryBrowser(Displayable):
         ) + (say(" (first {n} shown)", lang, n=self.max_rows) if len(frame) > self.max_rows else "")
         self.table.clear_output(wait=True)
         with self.table:
-            display(ScrollTable(display_table(shown, self.session.tagged.codes, language=lang)))
+            display(
+                ScrollTable(
+                    display_table(shown, self.session.tagged.codes, language=lang), language=lang
+                )
+            )
         ids = shown["id"].tolist()
         self.row.options = [
             (shorten(f"{i} — {t}", 90), i) for i, t in zip(ids, shown["title"], strict=True)
@@ -237,7 +241,7 @@ class ReviewPanel(Displayable):
         if ident is None:
             self.header.value = (
                 f"<b>{say('Queue done', lang)}</b>: {len(self.ids)} "
-                f"{say('rows', lang)}. {html.escape(self.session.summary())}"
+                f"{say('rows', lang)}. {html.escape(self.session.summary(lang))}"
             )
             self.evidence.value = ""
             return
@@ -248,7 +252,8 @@ class ReviewPanel(Displayable):
             box.value = code in ticked
         self.comment.value = review.comment if review is not None else ""
         earlier = (
-            f" — {say('reviewed before by', lang)} {html.escape(review.reviewer)} ({review.action})"
+            f" — {say('reviewed before by', lang)} {html.escape(review.reviewer)} "
+            f"({html.escape(say(review.action, lang))})"
             if review is not None
             else ""
         )
@@ -257,7 +262,7 @@ class ReviewPanel(Displayable):
             f"{html.escape(ident)} — "
             f"{html.escape(', '.join(row['regions']) or say('no region', lang))} — "
             f"{say('chance of a wrong tag', lang)} "
-            f"{row['p_wrong']:.0%} ({html.escape(str(row['reason']))}){earlier}"
+            f"{row['p_wrong']:.0%} ({html.escape(reason_in(str(row['reason']), lang))}){earlier}"
         )
         self.evidence.value = self.session.tagged.evidence_html(ident, language=lang)
 
@@ -273,10 +278,11 @@ class ReviewPanel(Displayable):
         except EcsTaggerError as error:
             self.message.value = f"<span style='color:#c0392b'>{html.escape(str(error))}</span>"
             return False
-        areas = ", ".join(review.new_areas) or say("no area", self.language)
+        lang = self.language
+        areas = ", ".join(say(a, lang) for a in review.new_areas) or say("no area", lang)
         self.message.value = (
-            f"{say('Saved', self.language)} {html.escape(ident)}: {html.escape(areas)} "
-            f"({html.escape(review.action)})."
+            f"{say('Saved', lang)} {html.escape(ident)}: {html.escape(areas)} "
+            f"({html.escape(say(review.action, lang))})."
         )
         self.go(self.position + 1)
         return True

@@ -75,39 +75,45 @@ def similar_html(hits: Hits, taxonomy: Taxonomy | None = None, *, language: str 
     return "".join(parts)
 
 
-def similar_table(hits: Hits) -> pd.DataFrame:
-    """The hits as a compact table: rank, id, similarity, title, regions, actor, tags, why."""
+def similar_table(hits: Hits, *, language: str = "en") -> pd.DataFrame:
+    """The hits as a compact table: rank, id, similarity, title, regions, actor, tags, why
+    (headings and areas in `language`)."""
+    lang = language
     rows = []
     for hit in hits:
         reason = hit.reason
         rows.append(
             {
-                "rank": hit.rank,
+                say("rank", lang): hit.rank,
                 "id": hit.id,
-                "similarity": round(hit.similarity, 3),
-                "title": hit.title,
-                "regions": ", ".join(hit.regions),
-                "actor": hit.actor or "",
-                "tags": ", ".join(hit.areas) or "–",
-                "closest sentences": (
+                say("similarity", lang): round(hit.similarity, 3),
+                say("title", lang): hit.title,
+                say("regions", lang): ", ".join(hit.regions),
+                say("actor", lang): hit.actor or "",
+                say("tags", lang): ", ".join(say(a, lang) for a in hit.areas) or "–",
+                say("closest sentences", lang): (
                     f"«{reason.query_sentence}» ≈ «{reason.hit_sentence}»"
                     if reason is not None
                     else ""
                 ),
-                "shared key words": ", ".join(reason.shared_terms) if reason is not None else "",
+                say("shared key words", lang): (
+                    ", ".join(reason.shared_terms) if reason is not None else ""
+                ),
             }
         )
-    return pd.DataFrame(rows).set_index("rank") if rows else pd.DataFrame(rows)
+    return pd.DataFrame(rows).set_index(say("rank", lang)) if rows else pd.DataFrame(rows)
 
 
 def similar_actors_table(actors: pd.DataFrame, *, language: str = "en") -> pd.DataFrame:
     """:func:`ecs_tagger.actors.similar_actors` for people: actor, regions, projects, similarity,
     the areas both actors work in, and the actor's own areas."""
 
-    def words(value: Any) -> str:
+    def words(value: Any, areas: bool = False) -> str:
         if value is None or isinstance(value, float):
             return ""
-        return ", ".join(str(v) for v in value) if not isinstance(value, str) else value
+        if isinstance(value, str):
+            return value
+        return ", ".join(say(str(v), language) if areas else str(v) for v in value)
 
     columns = {
         "actor": "actor",
@@ -122,7 +128,7 @@ def similar_actors_table(actors: pd.DataFrame, *, language: str = "en") -> pd.Da
     out = actors[present].rename(columns=columns).copy()
     for column in ("regions", "shared areas", "areas"):
         if column in out.columns:
-            out[column] = out[column].map(words)
+            out[column] = out[column].map(lambda v, c=column: words(v, areas=c != "regions"))
     if "similarity" in out.columns:
         out["similarity"] = out["similarity"].round(3)
     return out.rename(columns={columns[k]: heading[k] for k in present}).reset_index(drop=True)
@@ -153,7 +159,9 @@ def similar_actors_view(
     caption = (
         "Aktörer som mest liknar {actor}:" if language == "sv" else "Actors most like {actor}:"
     ).format(actor=actor)
-    return ScrollTable(similar_actors_table(found, language=language), caption=caption)
+    return ScrollTable(
+        similar_actors_table(found, language=language), caption=caption, language=language
+    )
 
 
 class SimilarBrowser(Displayable):
@@ -286,5 +294,5 @@ class SimilarBrowser(Displayable):
             self.result.value = similar_html(found, self._taxonomy(), language=self.language)
         else:
             self.result.value = ScrollTable(
-                similar_actors_table(found, language=self.language)
+                similar_actors_table(found, language=self.language), language=self.language
             )._repr_html_()

@@ -1,0 +1,76 @@
+"""The retraining report for people (ecs_tagger.corrections.report), in English and Swedish."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ecs_tagger.corrections.report import RetrainReport
+from ecs_tagger.corrections.retrain import CorrectedTraining
+from ecs_tagger.metrics import multilabel_report
+
+#: English words of the report that a Swedish reader must not see.
+ENGLISH = (
+    "Retrained with",
+    "reviewed rows",
+    "training data",
+    "Tags in the registry",
+    "rows changed",
+    "Agreement with",
+    "before",
+    "after",
+    "chance",
+    "How well",
+    "Rows whose tags changed",
+    "right among",
+    "found among",
+    "balance",
+    "labelled texts",
+    "all areas",
+    "all tags",
+    "left out",
+    "food",
+    "energy",
+    ">area<",
+)
+
+
+def _report() -> RetrainReport:
+    codes = ("food", "energy")
+    truth = np.array([[1, 0], [0, 1], [1, 1], [0, 0]] * 10, dtype=bool)
+    guess = np.array([[1, 0], [0, 0], [0, 1], [0, 0]] * 10, dtype=bool)
+    return RetrainReport(
+        tagger=None,  # type: ignore[arg-type]
+        training=CorrectedTraining(
+            pd.DataFrame(),
+            pd.DataFrame(),
+            added=["A"],
+            replaced=[],
+            skipped={"B": "the text changed since it was reviewed"},
+        ),
+        before=multilabel_report(codes, truth, guess),
+        after=multilabel_report(codes, truth, truth),
+        before_source="cross-validated when the model was trained",
+        registry_rows=4,
+        changes=pd.DataFrame(
+            {"id": ["A"], "before": [""], "after": ["food"], "added": [("food",)], "removed": [()]}
+        ),
+    )
+
+
+def test_the_report_speaks_swedish_when_asked() -> None:
+    report = _report()
+    english = report.to_html()
+    assert "Retrained with 1 reviewed rows" in english and "Rows whose tags changed (1)" in english
+    assert report._repr_html_() == english
+    swedish = report.to_html("sv")
+    assert (
+        "Omtränad med 1 granskade rader" in swedish and "Rader vars taggar ändrats (1)" in swedish
+    )
+    assert "korsvaliderat när modellen tränades" in swedish
+    assert "texten har ändrats sedan granskningen" in swedish
+    assert "livsmedel" in swedish and "balans (F1) efter" in swedish
+    found = [word for word in ENGLISH if word in swedish]
+    assert not found, f"English in the Swedish report: {found}"
+    table = report.metrics_table("sv")
+    assert table.index.name == "område" and "alla områden (medel)" in table.index
