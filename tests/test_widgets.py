@@ -8,6 +8,7 @@ import pytest
 
 from ecs_tagger import review
 from ecs_tagger.review import ReviewSession
+from ecs_tagger.similarity import Hit, Hits, MatchReason, Query
 from ecs_tagger.taxonomy import default_taxonomy
 
 CODES = ("food", "health", "energy", "industry")
@@ -53,11 +54,8 @@ def test_review_panel_buttons_record_reviews(session: ReviewSession) -> None:
     assert (browser.filtered()["p_wrong"] >= review.UNCERTAIN_P).all()
 
 
-def test_similar_initiatives_html_names_the_reason_and_escapes() -> None:
-    from ecs_tagger.similarity import Hit, Hits, MatchReason, Query
-    from ecs_tagger.widgets import similar_html, similar_table
-
-    reason = MatchReason("Vi bygger <biogas>.", "Biogas & gödsel.", 0.87, ("biogas", "gödsel"))
+def _biogas_hits(reason: MatchReason) -> Hits:
+    """One hit (a biogas project in Skåne) for a query project in Örebro, with `reason`."""
     hit = Hit(
         rank=1,
         id="TVV-2",
@@ -70,7 +68,14 @@ def test_similar_initiatives_html_names_the_reason_and_escapes() -> None:
         scores=dict.fromkeys(CODES, 0.1),
         reason=reason,
     )
-    hits = Hits([hit], Query("TVV-1", "text", ("Örebro",)), CODES)
+    return Hits([hit], Query("TVV-1", "text", ("Örebro",)), CODES)
+
+
+def test_similar_initiatives_html_names_the_reason_and_escapes() -> None:
+    from ecs_tagger.widgets import similar_html, similar_table
+
+    reason = MatchReason("Vi bygger <biogas>.", "Biogas & gödsel.", 0.87, ("biogas", "gödsel"))
+    hits = _biogas_hits(reason)
     markup = similar_html(hits, default_taxonomy())
     assert "project <b>TVV-1</b> in Örebro" in markup
     assert (
@@ -266,22 +271,9 @@ def test_nothing_english_shows_in_swedish(
         plots.correction_confusion(session.reviews(), CODES, area_labels=names, language="sv"),
     ):
         shown.extend(_figure_texts(figure))
-    from ecs_tagger.similarity import Hit, Hits, MatchReason, Query
     from ecs_tagger.widgets import similar_html
 
-    hit = Hit(
-        rank=1,
-        id="TVV-2",
-        similarity=0.61,
-        title="Biogas i Skåne",
-        regions=("Skåne",),
-        actor="LRF",
-        funding=1.0,
-        areas=("energy",),
-        scores=dict.fromkeys(CODES, 0.1),
-        reason=MatchReason("Vi bygger biogas.", "Biogas av gödsel.", 0.87, ("biogas",)),
-    )
-    hits = Hits([hit], Query("TVV-1", "text", ("Örebro",)), CODES)
+    hits = _biogas_hits(MatchReason("Vi bygger biogas.", "Biogas av gödsel.", 0.87, ("biogas",)))
     shown.append(similar_html(hits, session.tagged.taxonomy, language="sv"))
     found_table = similar_table(hits, language="sv")
     shown.append(" ".join([str(found_table.index.name), *found_table.columns]))
