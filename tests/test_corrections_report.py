@@ -74,3 +74,11 @@ def test_the_report_speaks_swedish_when_asked() -> None:
     assert not found, f"English in the Swedish report: {found}"
     table = report.metrics_table("sv")
     assert table.index.name == "område" and "alla områden (medel)" in table.index
+
+
+def test_counts_of_labelled_texts_show_as_whole_numbers() -> None:
+    table = _report().metrics_table()
+    counts = table[table.columns[-2]]  # labelled texts with the area, before the F1 change
+    assert counts.dropna().tolist() == [20, 20]
+    markup = _report().to_html()
+    assert ">20<" in markup and ">20.0<" not in markup

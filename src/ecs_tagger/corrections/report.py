@@ -92,6 +92,7 @@ class RetrainReport:
             )
             rows.append(row)
         frame = pd.DataFrame(rows).set_index("area")
+        frame["support"] = frame["support"].astype("Int64")  # a count: 313, not 313.0
         frame["f1 change"] = frame["f1 after"] - frame["f1 before"]
         return frame
 
