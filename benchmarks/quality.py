@@ -94,7 +94,10 @@ def training_rounds(data: LabelledData, rounds: frozenset[int]) -> Any:
     labels = load_labels()
     round_of = dict(zip(labels["id"].astype(str), labels["round"].astype(int), strict=True))
     groups = data.frame["group"].fillna(data.frame["id"]).astype(str)
-    keep = groups.map(lambda group: round_of.get(group, 1) in rounds).to_numpy()
+    unknown = sorted(set(groups) - set(round_of))
+    if unknown:
+        raise ValueError(f"rows of records in no labels file: {', '.join(unknown[:5])}")
+    keep = groups.map(lambda group: round_of[group] in rounds).to_numpy()
     return replace(data.training, weights=np.where(keep, data.training.weights, 0.0))
 
 
