@@ -140,7 +140,7 @@ class AnnifWorkspace:
     """A temporary folder with projects.cfg, the vocabulary and Annif's data folder."""
 
     def __init__(self, codes: tuple[str, ...], backends: list[str]) -> None:
-        from ecs_tagger.taxonomy import default_taxonomy
+        from ecs_tagger.model.taxonomy import default_taxonomy
 
         self.dir = Path(tempfile.mkdtemp(prefix="ecs-annif-"))
         self.codes = codes
@@ -280,7 +280,7 @@ def fold_backend(
 
 
 def run_quality(options: RunOptions, info: dict[str, Any]) -> dict[str, Any]:
-    from ecs_tagger.classifier import folds_for
+    from ecs_tagger.model.classifier import folds_for
 
     data: LabelledData = labelled_data(options.n_labelled)
     backends = info["backends"]

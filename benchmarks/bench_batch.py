@@ -143,8 +143,8 @@ def find_model(given: str | None, workdir: Path) -> Path:
     import pandas as pd
 
     from ecs_tagger.config import corpus_dir
+    from ecs_tagger.model.training import TrainSettings
     from ecs_tagger.tagger import Tagger
-    from ecs_tagger.training import TrainSettings
 
     labels: dict[str, list[str]] = {}
     with (corpus_dir() / "labels" / "train_labels.jsonl").open(encoding="utf-8") as handle:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ecs_tagger.ann import ANN_BACKENDS, VectorSearch, available, make_searcher
+from ecs_tagger.index.ann import ANN_BACKENDS, VectorSearch, available, make_searcher
 
 
 def random_centres(count: int, dimension: int, rng: np.random.Generator) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Shared pieces of the benchmark suite: run options, the labelled data and its folds, timing.
 
 Every system is scored on the same split: ``folds_for(any_area, groups, 5, random_state=0)`` over
-the labelled rows plus their English parallel texts (the split `ecs_tagger.training.cross_validate`
+the labelled rows plus their English parallel texts (the split `ecs_tagger.model.training.cross_validate`
 uses), and only the labelled (Swedish) rows are scored.
 """
 
@@ -69,7 +69,7 @@ def command_line(argv: Sequence[str]) -> str:
 @dataclass
 class LabelledData:
     frame: pd.DataFrame  # labelled rows, then their English parallel rows (evaluate=False)
-    training: Any  # ecs_tagger.training.TrainingSet
+    training: Any  # ecs_tagger.model.training.TrainingSet
     folds: list[tuple[np.ndarray, np.ndarray]]
     codes: tuple[str, ...]
 
@@ -95,10 +95,10 @@ def _smoke_subset(labelled: pd.DataFrame, size: int) -> pd.DataFrame:
 @cache
 def labelled_data(n_labelled: int | None = None) -> LabelledData:
     """The training recipe's rows (labels + English parallels) and the shared 5-fold split."""
-    from ecs_tagger.classifier import folds_for
-    from ecs_tagger.recipes import corpus_training_frames
-    from ecs_tagger.taxonomy import default_taxonomy
-    from ecs_tagger.training import TrainingSet
+    from ecs_tagger.model.classifier import folds_for
+    from ecs_tagger.model.recipes import corpus_training_frames
+    from ecs_tagger.model.taxonomy import default_taxonomy
+    from ecs_tagger.model.training import TrainingSet
 
     labelled, extra = corpus_training_frames()
     if n_labelled is not None:
@@ -126,7 +126,7 @@ def speed_texts(n: int, max_chars: int | None = None) -> list[str]:
 # -- scoring ---------------------------------------------------------------------------------------
 def score_predictions(data: LabelledData, predicted: np.ndarray) -> dict[str, Any]:
     """Out-of-fold report over the scored rows, and the per-fold reports, of a prediction matrix."""
-    from ecs_tagger.metrics import multilabel_report
+    from ecs_tagger.model.metrics import multilabel_report
 
     mask = data.evaluate
     report = multilabel_report(data.codes, data.labels[mask], predicted[mask])

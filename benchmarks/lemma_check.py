@@ -49,8 +49,8 @@ def draw_sample(size: int = SAMPLE_SIZE, seed: int = SEED) -> list[SampleToken]:
     """``size`` content tokens drawn with ``seed`` from the Swedish Projektbanken descriptions;
     ``expected`` holds the package's current lemma (a draft to check by hand)."""
     from ecs_tagger.corpus import load_projektbanken
-    from ecs_tagger.language import detect_language
     from ecs_tagger.preprocess import Preprocessor, get_lexicon
+    from ecs_tagger.preprocess.language import detect_language
     from ecs_tagger.preprocess.pipelines import get_pipeline
 
     frame = load_projektbanken()

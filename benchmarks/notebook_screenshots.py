@@ -82,8 +82,8 @@ def check_requirements() -> None:
 def seed_corrections(path: Path, rows: int) -> None:
     """Three earlier reviews (as in tests/test_notebooks.py), so the pictures and the retraining
     have something to show."""
-    from ecs_tagger.corrections import CorrectionStore
-    from ecs_tagger.review import load_registry
+    from ecs_tagger.coordinators.corrections import CorrectionStore
+    from ecs_tagger.coordinators.review import load_registry
 
     registry = load_registry(limit=rows)
     store = CorrectionStore(path)

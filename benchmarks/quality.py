@@ -26,8 +26,8 @@ _EMBEDDINGS: dict[Any, np.ndarray] = {}
 def shipped_settings() -> Any:
     """TrainSettings of the shipped model (models/default/manifest.json)."""
     from ecs_tagger.embedding.encoder import EmbedderSettings
+    from ecs_tagger.model.training import TrainSettings
     from ecs_tagger.preprocess import PreprocessSettings
-    from ecs_tagger.training import TrainSettings
 
     manifest = json.loads((ROOT / "models" / "default" / "manifest.json").read_text("utf-8"))
     raw = dict(manifest["settings"])
@@ -132,7 +132,7 @@ def embeddings_for(data: LabelledData, preprocess: Any, embedder_settings: Any) 
 
 def run_ecs(options: RunOptions) -> dict[str, Any]:
     """Cross-validate the shipped configuration and each ablation on the shared folds."""
-    from ecs_tagger.training import PreparedData, cross_validate
+    from ecs_tagger.model.training import PreparedData, cross_validate
 
     data = labelled_data(options.n_labelled)
     out: dict[str, Any] = {"systems": {}}
@@ -159,7 +159,7 @@ def run_ecs(options: RunOptions) -> dict[str, Any]:
 
 def check_folds_match(options: RunOptions) -> bool:
     """The benchmark's folds are exactly those `cross_validate` uses (same call, same arguments)."""
-    from ecs_tagger.classifier import folds_for
+    from ecs_tagger.model.classifier import folds_for
 
     data = labelled_data(options.n_labelled)
     settings = shipped_settings()
@@ -183,7 +183,7 @@ PRIOR_SHARE = 0.10
 def area_prototypes(with_alt_labels: bool) -> tuple[np.ndarray, dict[str, list[str]]]:
     """One unit vector per area: the mean of its descriptions' (and alt labels') query vectors."""
     from ecs_tagger.embedding.encoder import Embedder
-    from ecs_tagger.taxonomy import default_taxonomy
+    from ecs_tagger.model.taxonomy import default_taxonomy
 
     taxonomy = default_taxonomy()
     embedder = Embedder()

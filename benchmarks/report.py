@@ -114,12 +114,12 @@ def _quality(results: dict[str, Any], sections: dict[str, Any]) -> list[str]:
         out.append(f"- Annif skipped: {install['skipped']}")
     out += [
         "",
-        "Folds: `ecs_tagger.classifier.folds_for(any_area, groups, 5, random_state=0)` over the",
+        "Folds: `ecs_tagger.model.classifier.folds_for(any_area, groups, 5, random_state=0)` over the",
         "labelled texts plus their English parallel abstracts (same group as their Swedish text,",
         f"training only); the {n_scored} labelled texts are scored. Out-of-fold (OOF) scores pool the five test",
         "parts; the spread is the per-fold macro-F1 (mean ± sd [min–max]). Every system trains on "
         "the same rows of each fold (Annif too, English parallels included) and is scored with "
-        "`ecs_tagger.metrics.multilabel_report`.",
+        "`ecs_tagger.model.metrics.multilabel_report`.",
         "",
         "| system | food F1 | health F1 | energy F1 | industry F1 | macro-F1 (OOF) | micro-F1 | "
         "macro-F1 per fold |",

@@ -364,7 +364,7 @@ def variant_quality(
 ) -> dict[str, Any]:
     """Macro-F1 on the shared folds with training embeddings from each numerics-changing variant."""
     from benchmarks.quality import documents_for, embeddings_for, shipped_settings
-    from ecs_tagger.training import PreparedData, cross_validate
+    from ecs_tagger.model.training import PreparedData, cross_validate
 
     data = labelled_data(options.n_labelled)
     settings = shipped_settings()

@@ -1,7 +1,7 @@
 """Grouped 5-fold CV of tagger-v2 variants on all labels, on the same folds (issue 9).
 
 Folds: `benchmarks.common.labelled_data()` — `folds_for(any_area, groups, 5, random_state=0)` over
-the labelled rows plus their English parallels (the split of `ecs_tagger.training.cross_validate`);
+the labelled rows plus their English parallels (the split of `ecs_tagger.model.training.cross_validate`);
 every other row (a title copy) goes to the fold of its record. Every variant trains on some kinds of
 rows of the training part and predicts every row of the test part, so it is scored on
   * `labelled`: the labelled texts (Projektbanken descriptions + SweCRIS Swedish abstracts) — the
@@ -77,7 +77,7 @@ def kind_thresholds(
 ) -> dict[str, np.ndarray]:
     """Per text kind, the F1-best threshold of each area on the inner out-of-fold probabilities
     (the global one where a kind has fewer than `min_pos` positives of an area)."""
-    from ecs_tagger.classifier import best_threshold
+    from ecs_tagger.model.classifier import best_threshold
 
     oof = classifier.oof_probabilities_
     out = {}
@@ -145,7 +145,7 @@ def run_variant(
     Y: np.ndarray,
     fold_list: tuple[int, ...] = (0, 1, 2, 3, 4),
 ) -> dict[str, Any]:
-    from ecs_tagger.training import PreparedData, TrainSettings, features_for, fit_classifier
+    from ecs_tagger.model.training import PreparedData, TrainSettings, features_for, fit_classifier
 
     settings = replace(
         TrainSettings(),
@@ -196,7 +196,7 @@ def score(
     codes: tuple[str, ...],
     fold_list: tuple[int, ...] = (0, 1, 2, 3, 4),
 ) -> dict[str, Any]:
-    from ecs_tagger.metrics import multilabel_report
+    from ecs_tagger.model.metrics import multilabel_report
 
     kinds = rows["kind"].to_numpy()
     D = result["D"]
@@ -222,7 +222,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=V2 / "cv")
     parser.add_argument("--folds", default="0,1,2,3,4", help="a subset: scored on those folds only")
     args = parser.parse_args()
-    from ecs_tagger.taxonomy import default_taxonomy
+    from ecs_tagger.model.taxonomy import default_taxonomy
 
     codes = default_taxonomy().codes
     rows, documents = load_rows()

@@ -58,7 +58,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     from benchmarks.v2_cv import fold_of_rows, label_matrix, load_rows
     from ecs_tagger.embedding.encoder import Embedder
-    from ecs_tagger.taxonomy import default_taxonomy
+    from ecs_tagger.model.taxonomy import default_taxonomy
 
     codes = default_taxonomy().codes
     rows, _ = load_rows()

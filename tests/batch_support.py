@@ -78,8 +78,8 @@ MIXED = "Projektet utvecklar e-hälsa för äldre. The project develops telemedi
 
 def train_model(training: Sequence[tuple[str, str]], folder: Path) -> Path:
     """A small model trained on (text, areas) pairs without cross-validation, saved to `folder`."""
+    from ecs_tagger.model.training import TrainSettings
     from ecs_tagger.tagger import Tagger
-    from ecs_tagger.training import TrainSettings
 
     frame = pd.DataFrame({"text": [t for t, _ in training], "areas": [a for _, a in training]})
     tagger = Tagger.train(

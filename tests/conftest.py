@@ -17,7 +17,7 @@ from ecs_tagger.config import CACHE_ENV, corpus_dir
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from ecs_tagger.review import ReviewSession, TaggedRegistry
+    from ecs_tagger.coordinators.review import ReviewSession, TaggedRegistry
 
 # Converted embedding model and cached vectors are reused across test runs (and by CI on this machine).
 os.environ.setdefault(CACHE_ENV, str(Path.home() / ".cache" / "ecs-tagger"))
@@ -67,7 +67,7 @@ def corpus_root() -> Path:
 @pytest.fixture(scope="session")
 def small_training_frame(corpus_root: Path):  # type: ignore[no-untyped-def]
     """A stratified subset of the labelled corpus: every area present, plus none."""
-    from ecs_tagger.recipes import corpus_training_frames
+    from ecs_tagger.model.recipes import corpus_training_frames
 
     data, _ = corpus_training_frames(corpus_root)
     picked = []
@@ -82,8 +82,8 @@ def small_training_frame(corpus_root: Path):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def small_tagger(small_training_frame):  # type: ignore[no-untyped-def]
     """A tagger trained on the small subset (no cross-validation): fast, real, deterministic."""
+    from ecs_tagger.model.training import TrainSettings
     from ecs_tagger.tagger import Tagger
-    from ecs_tagger.training import TrainSettings
 
     return Tagger.train(
         small_training_frame,
@@ -95,7 +95,7 @@ def small_tagger(small_training_frame):  # type: ignore[no-untyped-def]
 # -- a tagged registry and a review session on it (review session and widget tests) -------------
 @pytest.fixture(scope="module")
 def registry(corpus_root: Path) -> pd.DataFrame:
-    from ecs_tagger import review
+    from ecs_tagger.coordinators import review
 
     frame = review.load_registry(corpus_root=corpus_root).head(14)
     without = frame.head(1).assign(id="no-text", text=None, title="")
@@ -104,15 +104,15 @@ def registry(corpus_root: Path) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def tagged(registry: pd.DataFrame, small_tagger: Any) -> TaggedRegistry:
-    from ecs_tagger import review
+    from ecs_tagger.coordinators import review
 
     return review.tag_registry(registry, small_tagger)
 
 
 @pytest.fixture
 def session(tagged: TaggedRegistry, tmp_path: Path) -> Iterator[ReviewSession]:
-    from ecs_tagger.corrections.store import CorrectionStore
-    from ecs_tagger.review import ReviewSession
+    from ecs_tagger.coordinators.corrections.store import CorrectionStore
+    from ecs_tagger.coordinators.review import ReviewSession
 
     yield ReviewSession(tagged, CorrectionStore(tmp_path / "corrections.jsonl"), reviewer="Anna")
 

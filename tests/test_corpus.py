@@ -20,7 +20,7 @@ def test_every_labels_file_is_read(corpus_root: Path) -> None:
 
 
 def test_training_rows_of_the_recipe(corpus_root: Path) -> None:
-    from ecs_tagger.recipes import corpus_training_frames
+    from ecs_tagger.model.recipes import corpus_training_frames
 
     labels = load_labels(corpus_root)
     data, extra = corpus_training_frames(corpus_root, titles="score")

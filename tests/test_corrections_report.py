@@ -1,13 +1,13 @@
-"""The retraining report for people (ecs_tagger.corrections.report), in English and Swedish."""
+"""The retraining report for people (ecs_tagger.coordinators.corrections.report), in English and Swedish."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from ecs_tagger.corrections.report import RetrainReport
-from ecs_tagger.corrections.retrain import CorrectedTraining
-from ecs_tagger.metrics import multilabel_report
+from ecs_tagger.coordinators.corrections.report import RetrainReport
+from ecs_tagger.coordinators.corrections.retrain import CorrectedTraining
+from ecs_tagger.model.metrics import multilabel_report
 
 #: English words of the report that a Swedish reader must not see.
 ENGLISH = (

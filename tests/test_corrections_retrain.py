@@ -1,4 +1,4 @@
-"""Folding reviews into training data and the retrain report (ecs_tagger.corrections.retrain)."""
+"""Folding reviews into training data and the retrain report (ecs_tagger.coordinators.corrections.retrain)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ecs_tagger.corrections import retrain as corr
-from ecs_tagger.corrections.retrain import RetrainReport, apply_corrections
-from ecs_tagger.corrections.store import Correction, text_hash
-from ecs_tagger.metrics import multilabel_report
+from ecs_tagger.coordinators.corrections import retrain as corr
+from ecs_tagger.coordinators.corrections.retrain import RetrainReport, apply_corrections
+from ecs_tagger.coordinators.corrections.store import Correction, text_hash
+from ecs_tagger.model.metrics import multilabel_report
 
 
 # -- folding reviews into training data -----------------------------------------------------------
@@ -83,7 +83,7 @@ def test_other_reviews_become_weighted_extra_rows_never_scored() -> None:
 
 
 def test_stored_metrics_are_matched_by_the_training_data_hash(corpus_root: Path) -> None:
-    from ecs_tagger.recipes import SHIPPED_TITLES, corpus_training_frames
+    from ecs_tagger.model.recipes import SHIPPED_TITLES, corpus_training_frames
     from ecs_tagger.tagger import Tagger
 
     tagger = Tagger.load()
@@ -123,7 +123,7 @@ def test_retrain_report_puts_metrics_side_by_side() -> None:
 def test_retraining_tells_the_progress_bar_how_many_texts_it_reads(
     small_tagger: object, small_training_frame: pd.DataFrame
 ) -> None:
-    from ecs_tagger.training import TrainSettings
+    from ecs_tagger.model.training import TrainSettings
 
     class Bar:
         def __init__(self) -> None:

@@ -1,4 +1,4 @@
-"""The corrections log (ecs_tagger.corrections.store): append-only JSONL, latest line wins."""
+"""The corrections log (ecs_tagger.coordinators.corrections.store): append-only JSONL, latest line wins."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ecs_tagger.corrections import store as corr
-from ecs_tagger.corrections.store import (
+from ecs_tagger.coordinators.corrections import store as corr
+from ecs_tagger.coordinators.corrections.store import (
     ACTION_ACCEPT,
     ACTION_CORRECT,
     Correction,

@@ -113,8 +113,8 @@ def test_review_notebook_runs_top_to_bottom(
 ) -> None:
     """Earlier reviews are in the corrections file (the notebook was opened before): the notebook
     shows them, draws them, retrains with them (no cross-validation in CI) and exports them."""
-    from ecs_tagger.corrections import CorrectionStore
-    from ecs_tagger.review import load_registry
+    from ecs_tagger.coordinators.corrections import CorrectionStore
+    from ecs_tagger.coordinators.review import load_registry
 
     registry = load_registry(corpus_root=corpus_root, limit=ROWS)
     store = CorrectionStore(tmp_path / "corrections.jsonl")
@@ -241,8 +241,8 @@ def test_the_notebooks_in_swedish_show_no_english(
 ) -> None:
     """LANGUAGE = "sv" (ECS_TAGGER_NOTEBOOK_LANGUAGE=sv): outputs, widgets and progress bars of
     both notebooks are Swedish (the figures' texts are checked in tests/test_widgets.py)."""
-    from ecs_tagger.corrections import CorrectionStore
-    from ecs_tagger.review import load_registry
+    from ecs_tagger.coordinators.corrections import CorrectionStore
+    from ecs_tagger.coordinators.review import load_registry
 
     registry = load_registry(corpus_root=corpus_root, limit=ROWS)
     store = CorrectionStore(tmp_path / "corrections.jsonl")

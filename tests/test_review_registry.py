@@ -1,4 +1,4 @@
-"""Loading registries (ecs_tagger.review.registry): a coordinator's file and Projektbanken."""
+"""Loading registries (ecs_tagger.coordinators.review.registry): a coordinator's file and Projektbanken."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ecs_tagger import review
+from ecs_tagger.coordinators import review
 from ecs_tagger.errors import InputError
 
 

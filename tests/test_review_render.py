@@ -1,12 +1,12 @@
-"""Evidence HTML (ecs_tagger.review.render): marked supporting sentences, escaping, untagged rows."""
+"""Evidence HTML (ecs_tagger.coordinators.review.render): marked supporting sentences, escaping, untagged rows."""
 
 from __future__ import annotations
 
 import math
 
-from ecs_tagger import review
-from ecs_tagger.results import AreaEvidence, SentenceEvidence, TagResult, TermEvidence
-from ecs_tagger.taxonomy import default_taxonomy
+from ecs_tagger.coordinators import review
+from ecs_tagger.model.results import AreaEvidence, SentenceEvidence, TagResult, TermEvidence
+from ecs_tagger.model.taxonomy import default_taxonomy
 
 CODES = ("food", "health", "energy", "industry")
 
@@ -86,7 +86,7 @@ def test_evidence_html_of_untagged_and_untaggable_rows() -> None:
 def test_scroll_tables_wrap_between_words_and_give_long_columns_room() -> None:
     import pandas as pd
 
-    from ecs_tagger.review.render import ScrollTable
+    from ecs_tagger.coordinators.review.render import ScrollTable
 
     frame = pd.DataFrame(
         {"id": ["TVV-160393"], "title": ["Förstudie inför nya ERUF ÖMS med fokus på " * 3]}
@@ -105,6 +105,8 @@ def test_scroll_tables_wrap_between_words_and_give_long_columns_room() -> None:
 def test_display_table_in_swedish_names_areas_and_reasons_in_swedish() -> None:
     import pandas as pd
 
+    from ecs_tagger.coordinators.review.queue import ClosestCall, SignalSplit, Uncertainty
+
     frame = pd.DataFrame(
         {
             "id": ["A"],
@@ -114,7 +116,7 @@ def test_display_table_in_swedish_names_areas_and_reasons_in_swedish() -> None:
             **{f"score_{c}": [0.5 if c == "food" else 0.0] for c in CODES},
             "p_wrong": [0.4],
             "reason": [
-                "food tagged: score 0.50, threshold 0.49; food: meaning says 0.20, words say 0.90"
+                Uncertainty(ClosestCall("food", True, 0.5, 0.49), SignalSplit("food", 0.2, 0.9))
             ],
             "review_status": ["corrected"],
             "final_areas": [("food", "energy")],
@@ -131,4 +133,4 @@ def test_display_table_in_swedish_names_areas_and_reasons_in_swedish() -> None:
         "orden säger 0.90"
     )
     english = review.display_table(frame, CODES)
-    assert english.loc["A", "why"] == frame.loc[0, "reason"] and "food" in english.columns
+    assert english.loc["A", "why"] == str(frame.loc[0, "reason"]) and "food" in english.columns

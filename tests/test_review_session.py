@@ -1,4 +1,4 @@
-"""Review sessions (ecs_tagger.review.session) with a real (small) tagger: tagging a registry,
+"""Review sessions (ecs_tagger.coordinators.review.session) with a real (small) tagger: tagging a registry,
 the queue, review status, and retraining on reviews. The fixtures `registry`, `tagged` and
 `session` are in conftest.py (the widget tests use them too)."""
 
@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ecs_tagger import review
-from ecs_tagger.corrections.store import CorrectionStore
+from ecs_tagger.coordinators import review
+from ecs_tagger.coordinators.corrections.store import CorrectionStore
+from ecs_tagger.coordinators.review import ReviewSession, TaggedRegistry
 from ecs_tagger.errors import InputError
-from ecs_tagger.review import ReviewSession, TaggedRegistry
 
 
 def test_tag_registry_adds_tags_scores_signals_and_priority(tagged: TaggedRegistry) -> None:
@@ -83,7 +83,7 @@ def test_a_review_session_teaches_the_tagger(
 ) -> None:
     """Reviews recorded through the widgets' API, a retraining without cross-validation, and the
     corrected rows get the reviewers' areas."""
-    from ecs_tagger.training import TrainSettings
+    from ecs_tagger.model.training import TrainSettings
 
     queue = session.queue(4)["id"].tolist()
     codes = tagged.codes

@@ -11,10 +11,10 @@ import pytest
 
 from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
 from ecs_tagger.errors import InputError, ModelError, TaxonomyError
-from ecs_tagger.results import STATUS_EMPTY, STATUS_NOT_TEXT, STATUS_UNTRAINED_LANGUAGE
+from ecs_tagger.model.results import STATUS_EMPTY, STATUS_NOT_TEXT, STATUS_UNTRAINED_LANGUAGE
+from ecs_tagger.model.taxonomy import Taxonomy
+from ecs_tagger.model.training import TrainSettings
 from ecs_tagger.tagger import Tagger
-from ecs_tagger.taxonomy import Taxonomy
-from ecs_tagger.training import TrainSettings
 
 BIOGAS = (
     "Projektet bygger biogasanläggningar på mjölkgårdar. Gödsel rötas till biogas som blir "
@@ -57,7 +57,7 @@ def test_evidence_terms_are_words_of_the_text() -> None:
 
     import scipy.sparse as sp
 
-    from ecs_tagger.evidence import top_terms
+    from ecs_tagger.model.evidence import top_terms
     from ecs_tagger.preprocess import Preprocessor
 
     document = Preprocessor().process(
@@ -79,7 +79,7 @@ def test_evidence_never_shows_place_names_or_generic_words() -> None:
 
     import scipy.sparse as sp
 
-    from ecs_tagger.evidence import hidden_terms, showable, top_terms
+    from ecs_tagger.model.evidence import hidden_terms, showable, top_terms
 
     hidden = hidden_terms()
     assert {"örebro", "jämtland", "uppsala", "projekt", "bygga", "egen", "genomföra"} <= hidden
@@ -99,7 +99,7 @@ def test_evidence_counts_words_outside_the_lexical_vocabulary() -> None:
 
     import scipy.sparse as sp
 
-    from ecs_tagger.evidence import top_terms
+    from ecs_tagger.model.evidence import top_terms
 
     terms = ["skola", "sälja"]
     row = sp.csr_matrix(np.array([[1.0, 1.0]]))
@@ -125,7 +125,7 @@ def test_evidence_uses_the_embedder_for_words(small_tagger: Tagger) -> None:
         calls.append(list(words))
         return embed(words)
 
-    from ecs_tagger.evidence import build_evidence
+    from ecs_tagger.model.evidence import build_evidence
 
     document = small_tagger.preprocessor.process(BIOGAS)
     lexical = small_tagger.lexical.transform([document.lemmas])
@@ -307,7 +307,7 @@ def test_rows_of_weight_zero_are_scored_but_never_trained_on(
 ) -> None:
     """Title copies in the shipped recipe: predicted in cross-validation, reported by kind, but no
     part of any fit (not even the vocabulary)."""
-    from ecs_tagger.training import TrainSettings
+    from ecs_tagger.model.training import TrainSettings
 
     data = small_training_frame.assign(kind="projektbanken")
     extra = pd.DataFrame(

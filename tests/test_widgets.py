@@ -1,4 +1,4 @@
-"""The notebook widgets (ecs_tagger.widgets): the review panel's buttons record reviews, and the
+"""The notebook widgets (ecs_tagger.coordinators.widgets): the review panel's buttons record reviews, and the
 similar initiatives as HTML."""
 
 from __future__ import annotations
@@ -6,17 +6,17 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ecs_tagger import review
-from ecs_tagger.review import ReviewSession
-from ecs_tagger.similarity import Hit, Hits, MatchReason, Query
-from ecs_tagger.taxonomy import default_taxonomy
+from ecs_tagger.coordinators import review
+from ecs_tagger.coordinators.review import ReviewSession
+from ecs_tagger.model.taxonomy import default_taxonomy
+from ecs_tagger.regional.similarity import Hit, Hits, MatchReason, Query
 
 CODES = ("food", "health", "energy", "industry")
 
 
 def test_review_panel_buttons_record_reviews(session: ReviewSession) -> None:
     pytest.importorskip("ipywidgets")
-    from ecs_tagger.widgets import RegistryBrowser, ReviewPanel
+    from ecs_tagger.coordinators.widgets import RegistryBrowser, ReviewPanel
 
     panel = ReviewPanel(session, queue_size=4)
     assert panel.ids == session.queue(4)["id"].tolist()
@@ -72,7 +72,7 @@ def _biogas_hits(reason: MatchReason) -> Hits:
 
 
 def test_similar_initiatives_html_names_the_reason_and_escapes() -> None:
-    from ecs_tagger.widgets import similar_html, similar_table
+    from ecs_tagger.coordinators.widgets import similar_html, similar_table
 
     reason = MatchReason("Vi bygger <biogas>.", "Biogas & gödsel.", 0.87, ("biogas", "gödsel"))
     hits = _biogas_hits(reason)
@@ -90,7 +90,7 @@ def test_similar_initiatives_html_names_the_reason_and_escapes() -> None:
 
 def test_widgets_show_whole_labels_titles_and_a_busy_search(session: ReviewSession) -> None:
     pytest.importorskip("ipywidgets")
-    from ecs_tagger.widgets import RegistryBrowser, ReviewPanel
+    from ecs_tagger.coordinators.widgets import RegistryBrowser, ReviewPanel
 
     panel = ReviewPanel(session, queue_size=4)
     assert panel.save_button.layout.width == "auto", "'Save ticked areas' is not cut off"
@@ -103,7 +103,7 @@ def test_widgets_show_whole_labels_titles_and_a_busy_search(session: ReviewSessi
 def test_scroll_table_shows_every_row_wrapped() -> None:
     import pandas as pd
 
-    from ecs_tagger.review.render import ScrollTable
+    from ecs_tagger.coordinators.review.render import ScrollTable
 
     frame = pd.DataFrame({"comment": [f"a long comment {i} " * 20 for i in range(120)]})
     markup = ScrollTable(frame)._repr_html_()
@@ -115,7 +115,7 @@ def test_similar_browser_says_searching_and_suggests_actors_without_a_traceback(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pytest.importorskip("ipywidgets")
-    from ecs_tagger.widgets import SimilarBrowser, similar_actors_view
+    from ecs_tagger.coordinators.widgets import SimilarBrowser, similar_actors_view
     from similarity_support import synthetic_index
 
     index = synthetic_index(
@@ -157,8 +157,8 @@ def test_language_sv_makes_the_widgets_evidence_tables_and_pictures_swedish(
 ) -> None:
     pytest.importorskip("ipywidgets")
     pytest.importorskip("matplotlib")
-    from ecs_tagger import plots
-    from ecs_tagger.widgets import RegistryBrowser, ReviewPanel
+    from ecs_tagger.coordinators import plots
+    from ecs_tagger.coordinators.widgets import RegistryBrowser, ReviewPanel
 
     panel = ReviewPanel(session, queue_size=4, language="sv")
     assert panel.accept_button.description == "Taggarna stämmer"
@@ -246,9 +246,14 @@ def test_nothing_english_shows_in_swedish(
     header of the evidence, not the project text, is looked at)."""
     pytest.importorskip("ipywidgets")
     pytest.importorskip("matplotlib")
-    from ecs_tagger import plots
-    from ecs_tagger.review.render import ScrollTable
-    from ecs_tagger.widgets import RegistryBrowser, ReviewPanel, SimilarBrowser, similar_table
+    from ecs_tagger.coordinators import plots
+    from ecs_tagger.coordinators.review.render import ScrollTable
+    from ecs_tagger.coordinators.widgets import (
+        RegistryBrowser,
+        ReviewPanel,
+        SimilarBrowser,
+        similar_table,
+    )
     from similarity_support import synthetic_index
 
     ids = session.queue(3)["id"].tolist()
@@ -271,7 +276,7 @@ def test_nothing_english_shows_in_swedish(
         plots.correction_confusion(session.reviews(), CODES, area_labels=names, language="sv"),
     ):
         shown.extend(_figure_texts(figure))
-    from ecs_tagger.widgets import similar_html
+    from ecs_tagger.coordinators.widgets import similar_html
 
     hits = _biogas_hits(MatchReason("Vi bygger biogas.", "Biogas av gödsel.", 0.87, ("biogas",)))
     shown.append(similar_html(hits, session.tagged.taxonomy, language="sv"))

@@ -56,8 +56,8 @@ def evidence(version: str) -> None:
 
 def matches(version: str) -> None:
     from benchmarks.similarity_judged.judged import pb_index
-    from ecs_tagger.reasons import sentences_of_row, useful
-    from ecs_tagger.similarity import similar
+    from ecs_tagger.regional.reasons import sentences_of_row, useful
+    from ecs_tagger.regional.similarity import similar
 
     index = pb_index()
     queries = pd.read_csv(HERE.parent / "similarity_judged" / "queries.tsv", sep="\t")[
@@ -92,7 +92,7 @@ def _read(name: str) -> pd.DataFrame:
 
 def blind() -> None:
     from benchmarks.similarity_judged.judged import pb_index
-    from ecs_tagger.reasons import sentences_of_row, useful
+    from ecs_tagger.regional.reasons import sentences_of_row, useful
 
     rng = np.random.default_rng(SEED)
     ev = pd.concat([_read("evidence_before.tsv"), _read("evidence_after.tsv")])

@@ -19,7 +19,7 @@ to ``grades.tsv``. `score` prints nDCG@10 (linear gains 0/1/2; the ideal ranking
 judged candidates of the query over all methods), P@10 (share of the top 10 graded >= 1) and the
 judged share of the top 10 (unjudged hits count as 0) per method. `crosslingual` prints the
 recall@1 of a Swedish SweCRIS abstract finding its English abstract among 200 English ones (and
-the reverse), on the sample that tests/test_similarity.py uses.
+the reverse), on the sample that tests/test_regional_similarity.py uses.
 
 Methods (`--methods`): ``search`` (``similarity.similar`` as shipped, hybrid), ``search_dense``
 (``similar(method="dense")``, the search before issue 11), ``raw`` (raw e5 cosine),
@@ -78,7 +78,7 @@ def tagger() -> Any:
 
 @cache
 def pb_index() -> RegistryIndex:
-    from ecs_tagger.review.registry import index_registry, load_registry
+    from ecs_tagger.coordinators.review.registry import index_registry, load_registry
 
     folder = index_dir()
     if RegistryIndex.exists(folder):
@@ -165,7 +165,7 @@ def bm25_scores(index: RegistryIndex, position: int) -> np.ndarray:
 
 def search_ranking(index: RegistryIndex, position: int, method: str = "hybrid") -> list[str]:
     """similarity.similar as a user calls it (`method` "dense" is the search before issue 11)."""
-    from ecs_tagger.similarity import similar
+    from ecs_tagger.regional.similarity import similar
 
     ident = str(index.rows.at[position, "id"])
     return similar(
@@ -409,7 +409,7 @@ def crosslingual(method: str) -> tuple[float, float]:
     index = swecris_index()
     languages = index.rows["abstract_language"].to_numpy()
     if method in ("search", "search_dense"):
-        from ecs_tagger.similarity import similar
+        from ecs_tagger.regional.similarity import similar
 
         found = []
         for source, target in (("sv", "en"), ("en", "sv")):

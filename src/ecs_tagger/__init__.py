@@ -16,11 +16,11 @@ __version__ = "0.1.0"
 # Heavy modules (torch, spaCy) load on first use, not at `import ecs_tagger`.
 _LAZY = {
     "Tagger": "ecs_tagger.tagger",
-    "TagResult": "ecs_tagger.results",
-    "Taxonomy": "ecs_tagger.taxonomy",
-    "Area": "ecs_tagger.taxonomy",
-    "default_taxonomy": "ecs_tagger.taxonomy",
-    "TrainSettings": "ecs_tagger.training",
+    "TagResult": "ecs_tagger.model.results",
+    "Taxonomy": "ecs_tagger.model.taxonomy",
+    "Area": "ecs_tagger.model.taxonomy",
+    "default_taxonomy": "ecs_tagger.model.taxonomy",
+    "TrainSettings": "ecs_tagger.model.training",
     "Embedder": "ecs_tagger.embedding.encoder",
     "EmbedderSettings": "ecs_tagger.embedding.encoder",
     "Preprocessor": "ecs_tagger.preprocess",
@@ -51,11 +51,11 @@ if TYPE_CHECKING:
     from ecs_tagger.batch import TaggingJob, tag_file
     from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
     from ecs_tagger.index import RegistryIndex
+    from ecs_tagger.model.results import TagResult
+    from ecs_tagger.model.taxonomy import Area, Taxonomy, default_taxonomy
+    from ecs_tagger.model.training import TrainSettings
     from ecs_tagger.preprocess import Preprocessor, PreprocessSettings
-    from ecs_tagger.results import TagResult
     from ecs_tagger.tagger import Tagger
-    from ecs_tagger.taxonomy import Area, Taxonomy, default_taxonomy
-    from ecs_tagger.training import TrainSettings
 
 
 def __getattr__(name: str) -> Any:

@@ -17,7 +17,7 @@ the other is ``empty``. A text with any word is tagged as it is.
 
 After language detection, :func:`language_status` decides the language a text is reported in and
 whether it is flagged ``untrained_language``: a text too short for a reliable guess
-(:func:`ecs_tagger.language.is_reliable`) takes the language of the registry it is in (its
+(:func:`ecs_tagger.preprocess.language.is_reliable`) takes the language of the registry it is in (its
 dominant language), or Swedish; only a longer text detected as another language is flagged.
 
 A batch row can carry more than one status; :func:`join_statuses` joins them (``ok;
@@ -32,7 +32,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from ecs_tagger.results import (
+from ecs_tagger.model.results import (
     STATUS_EMPTY,
     STATUS_NOT_TEXT,
     STATUS_OK,

@@ -16,24 +16,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ecs_tagger.classifier import AreaClassifier, AreaFeatures
 from ecs_tagger.config import default_model_dir
 from ecs_tagger.corpus import data_hash
 from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
 from ecs_tagger.embedding.precision import same_vectors
 from ecs_tagger.errors import ModelError
-from ecs_tagger.evidence import build_evidence
-from ecs_tagger.features import LemmaTfidf
-from ecs_tagger.language import dominant_language, is_reliable
-from ecs_tagger.metrics import MultiLabelReport, multilabel_report
-from ecs_tagger.model_card import render_model_card
-from ecs_tagger.model_io import ModelParts, load_model, save_model
-from ecs_tagger.preprocess import PreprocessedText, Preprocessor, PreprocessSettings
-from ecs_tagger.preprocess.cache import PreprocessCache
-from ecs_tagger.results import STATUS_EMPTY, STATUS_OK, STATUS_TRUNCATED, TagResult
-from ecs_tagger.statuses import check_text, language_status
-from ecs_tagger.taxonomy import Taxonomy, default_taxonomy
-from ecs_tagger.training import (
+from ecs_tagger.model.card import render_model_card
+from ecs_tagger.model.classifier import AreaClassifier, AreaFeatures
+from ecs_tagger.model.evidence import build_evidence
+from ecs_tagger.model.features import LemmaTfidf
+from ecs_tagger.model.files import ModelParts, load_model, save_model
+from ecs_tagger.model.metrics import MultiLabelReport, multilabel_report
+from ecs_tagger.model.results import STATUS_EMPTY, STATUS_OK, STATUS_TRUNCATED, TagResult
+from ecs_tagger.model.taxonomy import Taxonomy, default_taxonomy
+from ecs_tagger.model.training import (
     TrainingSet,
     TrainSettings,
     combine_training_frames,
@@ -42,6 +38,10 @@ from ecs_tagger.training import (
     fit_classifier,
     prepare,
 )
+from ecs_tagger.preprocess import PreprocessedText, Preprocessor, PreprocessSettings
+from ecs_tagger.preprocess.cache import PreprocessCache
+from ecs_tagger.preprocess.language import dominant_language, is_reliable
+from ecs_tagger.statuses import check_text, language_status
 
 #: Languages the shipped training data covers; others are tagged but flagged.
 TRAINED_LANGUAGES = ("sv", "en")

@@ -126,7 +126,7 @@ SWEDISH: dict[str, str] = {
     "energy": "energi",
     "industry": "industri",
     "none": "inget område",
-    # why a row is uncertain (ecs_tagger.review.queue.reason_in)
+    # why a row is uncertain (ecs_tagger.coordinators.review.queue.Uncertainty.words)
     "{area} tagged: score {score}, threshold {limit}": "{area} taggad: poäng {score}, tröskel {limit}",
     "{area} not tagged: score {score}, threshold {limit}": "{area} ej taggad: poäng {score}, tröskel {limit}",
     "{area}: meaning says {meaning}, words say {words}": "{area}: betydelsen säger {meaning}, orden säger {words}",
@@ -158,7 +158,7 @@ SWEDISH: dict[str, str] = {
     "rank": "plats",
     "closest sentences": "närmaste meningar",
     "shared key words": "gemensamma nyckelord",
-    # retraining report (ecs_tagger.corrections.retrain)
+    # retraining report (ecs_tagger.coordinators.corrections.retrain)
     "Retrained with {used} reviewed rows in {seconds} s: {added} added to the training data, "
     "{replaced} replacing a training label": "Omtränad med {used} granskade rader på {seconds} s: "
     "{added} tillagda i träningsdata, {replaced} ersätter en träningsetikett",

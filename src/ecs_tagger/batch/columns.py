@@ -18,7 +18,7 @@ import pandas as pd
 from ecs_tagger.tables.cells import is_blank
 
 if TYPE_CHECKING:
-    from ecs_tagger.results import TagResult
+    from ecs_tagger.model.results import TagResult
 
 
 def join_text_columns(frame: pd.DataFrame, text_cols: Sequence[str]) -> pd.Series:

@@ -175,7 +175,7 @@ def model_path_of(tagger: Tagger | str | Path, output_path: Path) -> Iterator[Pa
     if isinstance(tagger, str | Path):
         yield Path(tagger)
         return
-    from ecs_tagger.model_io import ModelParts, save_model
+    from ecs_tagger.model.files import ModelParts, save_model
 
     folder = Path(tempfile.mkdtemp(prefix=f".{output_path.name}.model-", dir=output_path.parent))
     try:

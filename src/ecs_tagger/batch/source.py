@@ -25,8 +25,13 @@ import pandas as pd
 from ecs_tagger.batch.columns import join_text_columns, result_names, result_schema
 from ecs_tagger.batch.job import TaggingJob
 from ecs_tagger.errors import InputError, counted
-from ecs_tagger.language import FALLBACK_LANGUAGE, detect_language, dominant_language, is_reliable
-from ecs_tagger.results import STATUS_DUPLICATE_ID
+from ecs_tagger.model.results import STATUS_DUPLICATE_ID
+from ecs_tagger.preprocess.language import (
+    FALLBACK_LANGUAGE,
+    detect_language,
+    dominant_language,
+    is_reliable,
+)
 from ecs_tagger.statuses import join_statuses
 from ecs_tagger.tables.base import TableFormat
 from ecs_tagger.tables.cells import is_blank, text_cell

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ecs_tagger.errors import counted
-from ecs_tagger.results import SKIP_STATUSES
+from ecs_tagger.model.results import SKIP_STATUSES
 from ecs_tagger.statuses import primary_status
 from ecs_tagger.tables.cells import is_blank, text_cell
 

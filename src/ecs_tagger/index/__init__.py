@@ -4,11 +4,11 @@
 ...                             actor_col="beneficiary", funding_col="granted_sek")
 >>> index.save("out/index")
 >>> index = RegistryIndex.load("out/index")
->>> similar(index, "TVV-12345", k=10, other_regions=True)    # ecs_tagger.similarity.similar
+>>> similar(index, "TVV-12345", k=10, other_regions=True)    # ecs_tagger.regional.similarity.similar
 
 The index is data; what it answers lives in the modules that take one
-(:mod:`ecs_tagger.similarity`, :mod:`ecs_tagger.matching`, :mod:`ecs_tagger.actors`,
-:mod:`ecs_tagger.portfolio`). Its parts:
+(:mod:`ecs_tagger.regional.similarity`, :mod:`ecs_tagger.regional.matching`, :mod:`ecs_tagger.regional.actors`,
+:mod:`ecs_tagger.regional.portfolio`). Its parts:
 
 :mod:`~ecs_tagger.index.rows`      which registry columns hold what, the checks, each row's
                                    text and metadata;

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,6 @@ from ecs_tagger.index.space import short_text_means
 from ecs_tagger.index.storage import now
 
 if TYPE_CHECKING:
-    from ecs_tagger.index.registry import RegistryIndex
     from ecs_tagger.preprocess import PreprocessedText
     from ecs_tagger.tagger import Tagger
 
@@ -117,12 +116,37 @@ def embed_and_tag(
     return analysis, vectors
 
 
+class BuiltIndex(Protocol):
+    """What rebuilding and updating read of an existing index: the part of
+    :class:`~ecs_tagger.index.RegistryIndex` this module needs (kept here so that the index
+    imports this module and never the other way round)."""
+
+    rows: pd.DataFrame
+    vectors: np.ndarray
+    manifest: dict[str, Any]
+
+    @property
+    def columns(self) -> IndexColumns: ...
+
+    @property
+    def model_version(self) -> str: ...
+
+    @property
+    def embedding_model_id(self) -> str: ...
+
+    def __contains__(self, ident: object) -> bool: ...
+
+    def position(self, ident: str) -> int: ...
+
+    def compatible_with(self, tagger: Tagger) -> bool: ...
+
+
 def assemble(
     frame: pd.DataFrame,
     tagger: Tagger,
     columns: IndexColumns,
     manifest: dict[str, Any],
-    previous: RegistryIndex | None,
+    previous: BuiltIndex | None,
     progress: ProgressCallback | None,
 ) -> Assembled:
     """The rows of `frame` that have text, embedded and tagged (copied from `previous` where
@@ -190,7 +214,7 @@ def assemble(
 
 
 def updated(
-    index: RegistryIndex,
+    index: BuiltIndex,
     frame: pd.DataFrame,
     tagger: Tagger,
     *,

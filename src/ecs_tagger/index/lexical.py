@@ -17,7 +17,7 @@ itself score 1; unrelated texts about 0.
 Texts in different languages share no lemmas, so for such a pair the lexical term is imputed
 as ``slope * dense`` (``slope``: least squares of lexical on dense over same-language pairs of
 the sample) and the pair keeps the dense ranking on the same scale: a Swedish abstract still
-finds its English abstract first (measured in :mod:`ecs_tagger.similarity`).
+finds its English abstract first (measured in :mod:`ecs_tagger.regional.similarity`).
 
 Measured on judged Projektbanken searches (benchmarks/similarity_judged, 40 queries, other
 regions only, 1,638 graded pairs): nDCG@10 0.564 against 0.462 for the dense cosine alone,

@@ -2,8 +2,8 @@
 with the search vectors, idf and nearest-neighbour search derived from them.
 
 What an index answers (similar projects, cross-region pairs, actors, portfolios) lives in the
-modules that take an index: :mod:`ecs_tagger.similarity`, :mod:`ecs_tagger.matching`,
-:mod:`ecs_tagger.actors` and :mod:`ecs_tagger.portfolio`.
+modules that take an index: :mod:`ecs_tagger.regional.similarity`, :mod:`ecs_tagger.regional.matching`,
+:mod:`ecs_tagger.regional.actors` and :mod:`ecs_tagger.regional.portfolio`.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from ecs_tagger.index.space import centred, group_means, lemma_idf
 from ecs_tagger.index.storage import graph_file, is_index, new_manifest, read_index, write_index
 
 if TYPE_CHECKING:
-    from ecs_tagger.ann import VectorSearch
     from ecs_tagger.embedding.encoder import Embedder
+    from ecs_tagger.index.ann import VectorSearch
     from ecs_tagger.preprocess import Preprocessor
     from ecs_tagger.tagger import Tagger
 
@@ -287,7 +287,7 @@ class RegistryIndex:
 
     def searcher(self, backend: str = "auto") -> VectorSearch:
         """The nearest-neighbour search over the vectors (built once per backend)."""
-        from ecs_tagger.ann import make_searcher, resolve_backend
+        from ecs_tagger.index.ann import make_searcher, resolve_backend
 
         name = resolve_backend(backend, len(self))
         if name not in self._searchers:

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ecs_tagger.actor_names import actor_key
 from ecs_tagger.errors import InputError
+from ecs_tagger.index.actor_names import actor_key
 from ecs_tagger.regions import split_regions
 
 #: Columns of what preprocessing finds in a text, after the title, areas and scores.

@@ -8,7 +8,7 @@ back to the nearest larger group. Short-text means an index lacks rows for come 
 ``TITLE_SAMPLE`` titles of its long rows, embedded at build. Without this, multilingual-e5
 vectors carry a language and a length component: title-only rows all resemble each other, and a
 Swedish text prefers any Swedish text to the English description of the same work (measured
-figures in :mod:`ecs_tagger.similarity`). The stored vectors stay the embedder's own; the space
+figures in :mod:`ecs_tagger.regional.similarity`). The stored vectors stay the embedder's own; the space
 is derived when the index is loaded, so it follows the index's content (adding many rows shifts
 similarities slightly). The lexical side of the ranking (tf-idf of the lemmas, fused with this
 cosine) is :mod:`ecs_tagger.index.lexical`.

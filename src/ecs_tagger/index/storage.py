@@ -5,7 +5,7 @@ An index folder holds
 ``rows.parquet``
     One row per project: ``id``, ``title`` (first line of the text), ``regions`` (list of
     normalised region names, see :mod:`ecs_tagger.regions`), ``region_raw``, ``actor``,
-    ``actor_key`` (see :func:`ecs_tagger.actor_names.actor_key`), ``funding``, ``areas`` (list of
+    ``actor_key`` (see :func:`ecs_tagger.index.actor_names.actor_key`), ``funding``, ``areas`` (list of
     area codes), ``score_<code>`` per area, ``language``, ``tag_status``, ``text_hash``,
     ``clean_text``, ``lemmas`` (list, for the shared key terms of a match) and ``sentence_bounds``
     (flat list of start/end offsets into ``clean_text``), plus any ``keep_cols``.
@@ -20,7 +20,7 @@ An index folder holds
     :mod:`ecs_tagger.index.space`) and the sha256 of the two data files.
 ``ann-<backend>-<hash>.bin``
     Only when an approximate search backend was used (large indexes): its graph, kept so that it
-    is built once (see :mod:`ecs_tagger.ann`).
+    is built once (see :mod:`ecs_tagger.index.ann`).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 :mod:`~ecs_tagger.preprocess.preprocessor` holds the :class:`Preprocessor` that runs the steps,
 each in its own module: :mod:`~ecs_tagger.preprocess.cleaning` (HTML, mojibake, placeholders,
-whitespace, hyphen repair), language detection (:mod:`ecs_tagger.language`),
+whitespace, hyphen repair), language detection (:mod:`ecs_tagger.preprocess.language`),
 :mod:`~ecs_tagger.preprocess.lemmas` (lookup lemmas, stop words),
 :mod:`~ecs_tagger.preprocess.compounds` (compound splitting),
 :mod:`~ecs_tagger.preprocess.sentences` (sentence splitting), and

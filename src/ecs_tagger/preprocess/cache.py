@@ -42,7 +42,7 @@ _MODULES = (
     "ecs_tagger.preprocess.pipelines",
     "ecs_tagger.preprocess.preprocessor",
     "ecs_tagger.preprocess.sentences",
-    "ecs_tagger.language",
+    "ecs_tagger.preprocess.language",
 )
 
 

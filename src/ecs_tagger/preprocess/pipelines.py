@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ecs_tagger.preprocess.sentences import add_sentence_pipes
 
 if TYPE_CHECKING:
-    from ecs_tagger.language import LanguageGuess
+    from ecs_tagger.preprocess.language import LanguageGuess
 
 __all__ = ["SPACY_LANG", "get_pipeline", "language_code", "pipeline_lang"]
 

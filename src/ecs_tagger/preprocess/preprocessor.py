@@ -11,7 +11,7 @@ A :class:`Preprocessor` turns a raw project description into a :class:`Preproces
     whitespace normalised (runs of spaces -> one space, line breaks kept, at most one blank line);
     line-wrap hyphens repaired (``repair_hyphens``, see :meth:`Preprocessor.clean`).
 ``language`` / ``language_confidence``
-    From :func:`ecs_tagger.language.detect_language` on the clean text.
+    From :func:`ecs_tagger.preprocess.language.detect_language` on the clean text.
 ``lemmas``
     Lower-cased lemmas from a spaCy blank pipeline of the detected language (Swedish for
     ``other`` and for Norwegian/Danish guesses below 0.8 confidence, which on short texts are
@@ -37,8 +37,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ecs_tagger.language import LanguageGuess, detect_language
 from ecs_tagger.preprocess.cleaning import normalise, repair_hyphens, truncate
+from ecs_tagger.preprocess.language import LanguageGuess, detect_language
 from ecs_tagger.preprocess.lemmas import get_lexicon, lemmas_and_words
 from ecs_tagger.preprocess.pipelines import get_pipeline, language_code, pipeline_lang
 from ecs_tagger.preprocess.sentences import Sentence, sentences_of

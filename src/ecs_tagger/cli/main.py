@@ -1,0 +1,310 @@
+"""Command-line interface: `ecs-tagger tag | train | evaluate | info`, and (from similar.py)
+the commands on a registry index."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ecs_tagger.cli import similar as cli_similar
+from ecs_tagger.cli.options import (
+    EncodingOption,
+    ModelOption,
+    SeparatorOption,
+    SheetOption,
+    TextColOption,
+    fail,
+    load_tagger,
+)
+from ecs_tagger.errors import EcsTaggerError, counted
+
+app = typer.Typer(
+    help="Tag project and actor descriptions with the smart-specialisation areas of East Central Sweden.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from ecs_tagger import __version__
+
+        try:
+            installed = version("ecs-tagger")
+        except PackageNotFoundError:  # run from a checkout that is not installed
+            installed = __version__
+        typer.echo(f"ecs-tagger {installed}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """The options before any command (the app's help is given to `typer.Typer` above)."""
+
+
+@app.command()
+def tag(
+    input_path: Annotated[
+        Path, typer.Argument(metavar="INPUT", help="Registry: CSV, JSONL, Excel or Parquet.")
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Output file (.csv, .jsonl, .xlsx, .parquet)."
+        ),
+    ],
+    text_col: TextColOption,
+    id_col: Annotated[
+        str | None,
+        typer.Option(
+            metavar="COLUMN",
+            help="Id column: names rows in the summary; rows whose id repeats are tagged and "
+            "marked duplicate_id.",
+        ),
+    ] = None,
+    unique_ids: Annotated[
+        bool,
+        typer.Option("--unique-ids", help="Refuse the file if an id of --id-col repeats."),
+    ] = False,
+    model: ModelOption = None,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+    separator: SeparatorOption = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing output.")
+    ] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted run from its part files.")
+    ] = False,
+    evidence: Annotated[
+        bool, typer.Option("--evidence", help="Add an evidence_<area> column per area.")
+    ] = False,
+    escape_formulas: Annotated[
+        bool,
+        typer.Option(
+            "--escape-formulas",
+            help="CSV output: put an apostrophe before text cells starting with = + - @, a tab "
+            "or a carriage return, so that Excel shows them as text instead of running them as "
+            "formulas (changes those cells; .xlsx output always writes text as text).",
+        ),
+    ] = False,
+    summary: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Also write a JSON summary of the run.")
+    ] = None,
+    chunk_rows: Annotated[int, typer.Option(help="Rows read, tagged and written at a time.")] = 500,
+    engine: Annotated[str, typer.Option(help="Where to tag: local or dask.")] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDRESS",
+            help="Dask scheduler, e.g. tcp://host:8786 (with --engine dask).",
+            show_default="a local cluster",
+        ),
+    ] = None,
+) -> None:
+    """Tag every row of a registry file."""
+    from ecs_tagger.batch import TaggingJob, run_job
+    from ecs_tagger.config import default_model_dir
+
+    try:
+        job = TaggingJob(
+            input_path,
+            output,
+            tuple(text_col),
+            id_col=id_col,
+            unique_ids=unique_ids,
+            sheet=sheet,
+            encoding=encoding,
+            separator=separator,
+            overwrite=overwrite,
+            resume=resume,
+            chunk_rows=chunk_rows,
+            evidence=evidence,
+            escape_formulas=escape_formulas,
+            summary_path=summary,
+            engine=engine,
+            scheduler=scheduler,
+        )
+        result = run_job(job, model or default_model_dir())
+    except EcsTaggerError as error:
+        fail(error)
+    typer.echo(result.describe(), err=True)
+
+
+@app.command()
+def train(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="DIR", help="Model folder to write.")
+    ],
+    labels: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Labelled table (CSV, JSONL, Excel, Parquet).",
+            show_default="the corpus labels",
+        ),
+    ] = None,
+    text_col: Annotated[
+        str, typer.Option(metavar="COLUMN", help="Text column of --labels.")
+    ] = "text",
+    labels_col: Annotated[
+        str, typer.Option(metavar="COLUMN", help="Areas column of --labels (codes joined by ';').")
+    ] = "areas",
+    taxonomy: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Taxonomy TOML.",
+            show_default="the four areas of East Central Sweden",
+        ),
+    ] = None,
+    name: Annotated[str, typer.Option(help="Model name.")] = "ecs-tagger",
+    parallel_english: Annotated[
+        bool, typer.Option(help="With the corpus labels: add the English parallel abstracts.")
+    ] = True,
+    cross_validate: Annotated[
+        bool, typer.Option(help="Report 5-fold cross-validated metrics (slower).")
+    ] = True,
+) -> None:
+    """Train a model (default: on the corpus labels) and save it."""
+    from tqdm import tqdm
+
+    from ecs_tagger.model.recipes import (
+        SHIPPED_TITLES,
+        corpus_training_frames,
+        shipped_train_settings,
+    )
+    from ecs_tagger.model.taxonomy import Taxonomy
+    from ecs_tagger.tables import read_table
+    from ecs_tagger.tagger import Tagger
+
+    try:
+        chosen = Taxonomy.from_file(taxonomy) if taxonomy else None
+        if labels is None:
+            data, extra = corpus_training_frames(
+                parallel_english=parallel_english, titles=SHIPPED_TITLES
+            )
+            text_col, labels_col = "text", "areas"
+        else:
+            data, extra = read_table(labels), None
+        rows = len(data) + (len(extra) if extra is not None else 0)
+        typer.echo(
+            f"training on {counted(rows, 'text')}"
+            + (" (with 5-fold cross-validation)" if cross_validate else ""),
+            err=True,
+        )
+        with tqdm(
+            total=rows,
+            desc="preprocessing and embedding",
+            unit="text",
+            file=sys.stderr,
+            disable=None,
+            leave=False,
+        ) as bar:
+            tagger = Tagger.train(
+                data,
+                text_col,
+                labels_col,
+                taxonomy=chosen,
+                settings=shipped_train_settings(name),
+                extra=extra,
+                cross_validation=cross_validate,
+                progress=bar.update,
+            )
+        tagger.save(output)
+    except EcsTaggerError as error:
+        fail(error)
+    typer.echo(f"saved {tagger.model_version} to {output}")
+    if tagger.metrics is not None:
+        typer.echo(tagger.metrics.format_table())
+
+
+@app.command()
+def evaluate(
+    labels: Annotated[
+        Path, typer.Option(metavar="FILE", help="Labelled table (CSV, JSONL, Excel, Parquet).")
+    ],
+    text_col: Annotated[str, typer.Option(metavar="COLUMN", help="Text column.")] = "text",
+    labels_col: Annotated[
+        str,
+        typer.Option(metavar="COLUMN", help="Areas column: codes joined by ';', empty for none."),
+    ] = "areas",
+    model: ModelOption = None,
+    json_output: Annotated[
+        Path | None, typer.Option("--json", metavar="FILE", help="Also write the metrics as JSON.")
+    ] = None,
+) -> None:
+    """Print per-area precision, recall and F1 of a model on labelled data."""
+    from ecs_tagger.tables import read_table
+
+    try:
+        tagger = load_tagger(model)
+        report = tagger.evaluate(read_table(labels), text_col, labels_col)
+    except EcsTaggerError as error:
+        fail(error)
+    typer.echo(report.format_table())
+    if json_output:
+        payload = {"model_version": tagger.model_version, **report.to_dict()}
+        json_output.write_text(
+            json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+
+
+@app.command()
+def info(model: ModelOption = None) -> None:
+    """Show a model's version, taxonomy, embedding model and metrics."""
+    from ecs_tagger.config import default_model_dir
+    from ecs_tagger.model.files import read_manifest
+
+    try:
+        manifest = read_manifest(model or default_model_dir())
+    except EcsTaggerError as error:
+        fail(error)
+    codes = list(manifest["taxonomy"]["codes"])  # the taxonomy's order (the JSON sorts keys)
+    thresholds = manifest.get("thresholds", {})
+    typer.echo(f"model version   {manifest['model_version']}")
+    typer.echo(f"taxonomy        {manifest['taxonomy']['name']} ({', '.join(codes)})")
+    typer.echo(f"embedding model {manifest.get('embedding_model_id', '')}")
+    typer.echo(
+        "thresholds      " + ", ".join(f"{c} {thresholds[c]:.2f}" for c in codes if c in thresholds)
+    )
+    cv = manifest.get("cross_validation")
+    if cv:
+        from ecs_tagger.model.metrics import MultiLabelReport
+
+        report = dict(cv["report"])
+        areas = report["areas"]
+        report["areas"] = {c: areas[c] for c in [*codes, *sorted(set(areas) - set(codes))]}
+        typer.echo("cross-validated metrics (out of fold):")
+        typer.echo(MultiLabelReport.from_dict(report).format_table())
+        for kind, data in (cv.get("by_kind") or {}).items():  # English parallels, titles, sources
+            kind_report = MultiLabelReport.from_dict(data)
+            typer.echo(
+                f"CV {kind:<14}macro-F1 {kind_report.macro_f1:.3f} ({kind_report.n_documents} rows)"
+            )
+    if manifest.get("training_time"):
+        typer.echo(f"training time   {sum(manifest['training_time'].values()) / 60:.1f} min")
+
+
+# -- similar initiatives: index, similar, match, actors, portfolio (similar.py) ------------
+app.add_typer(cli_similar.index_app, name="index")
+for _command in cli_similar.COMMANDS:
+    app.command()(_command)
+
+
+if __name__ == "__main__":
+    app()

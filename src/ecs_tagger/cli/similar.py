@@ -1,0 +1,371 @@
+"""The `ecs-tagger` commands on a registry index: `index build | update | info`, `similar`,
+`match`, `actors` and `portfolio` (registered on the app in cli.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ecs_tagger.cli.options import (
+    EncodingOption,
+    ModelOption,
+    SeparatorOption,
+    SheetOption,
+    TextColOption,
+    fail,
+    load_tagger,
+)
+from ecs_tagger.errors import EcsTaggerError, counted
+
+# -- the index: build, update, info -------------------------------------------------------------
+index_app = typer.Typer(
+    help="Build, update and describe a registry index (embeddings + tags) for similarity search.",
+    no_args_is_help=True,
+)
+
+
+def _progress_bar(total: int, what: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=what, unit="row", disable=None, leave=False)
+
+
+@index_app.command("build")
+def index_build(
+    registry: Annotated[
+        Path,
+        typer.Argument(metavar="REGISTRY", help="Registry: CSV, JSONL, Excel or Parquet."),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="DIR", help="Index folder.")],
+    text_col: TextColOption,
+    id_col: Annotated[str, typer.Option(metavar="COLUMN", help="Id column (must be unique).")],
+    region_col: Annotated[
+        str | None,
+        typer.Option(metavar="COLUMN", help="Region column; a cell may list several regions."),
+    ] = None,
+    actor_col: Annotated[
+        str | None, typer.Option(metavar="COLUMN", help="Actor (beneficiary) column.")
+    ] = None,
+    funding_col: Annotated[
+        str | None, typer.Option(metavar="COLUMN", help="Funding column (numbers).")
+    ] = None,
+    keep_col: Annotated[
+        list[str] | None,
+        typer.Option(metavar="COLUMN", help="Other column to keep in the index; repeatable."),
+    ] = None,
+    model: ModelOption = None,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+    separator: SeparatorOption = None,
+    fresh: Annotated[
+        bool,
+        typer.Option("--fresh", help="Ignore an index already in the folder (re-embed every row)."),
+    ] = False,
+) -> None:
+    """Embed and tag every row of a registry once; onto an existing index, only changed rows."""
+    from ecs_tagger.index import RegistryIndex
+    from ecs_tagger.tables import read_table
+
+    try:
+        frame = read_table(registry, sheet=sheet, encoding=encoding, separator=separator)
+        tagger = load_tagger(model)
+        previous = None
+        if not fresh and RegistryIndex.exists(output):
+            previous = RegistryIndex.load(output)
+        with _progress_bar(len(frame), "indexing") as bar:
+            index = RegistryIndex.build(
+                frame,
+                tagger,
+                text_col,
+                id_col,
+                region_col,
+                actor_col,
+                funding_col,
+                keep_cols=keep_col or (),
+                previous=previous,
+                progress=bar.update,
+            )
+        index.save(output)
+    except EcsTaggerError as error:
+        fail(error)
+    typer.echo(f"indexed {counted(len(index), 'row')} into {output}: {index.summary.format()}")
+
+
+@index_app.command("update")
+def index_update(
+    index_dir: Annotated[Path, typer.Argument(metavar="INDEX", help="Index folder.")],
+    registry: Annotated[
+        Path, typer.Argument(metavar="REGISTRY", help="New or changed rows (same columns).")
+    ],
+    model: ModelOption = None,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+    separator: SeparatorOption = None,
+    remove_missing: Annotated[
+        bool,
+        typer.Option("--remove-missing", help="Drop indexed rows that the registry no longer has."),
+    ] = False,
+) -> None:
+    """Add new rows and re-embed changed ones; unchanged rows are reused."""
+    from ecs_tagger.index import RegistryIndex
+    from ecs_tagger.tables import read_table
+
+    try:
+        index = RegistryIndex.load(index_dir)
+        frame = read_table(registry, sheet=sheet, encoding=encoding, separator=separator)
+        with _progress_bar(len(frame), "updating") as bar:
+            summary = index.update(
+                frame, load_tagger(model), remove_missing=remove_missing, progress=bar.update
+            )
+        index.save(index_dir)
+    except EcsTaggerError as error:
+        fail(error)
+    typer.echo(f"{index_dir}: {counted(len(index), 'row')}; {summary.format()}")
+
+
+@index_app.command("info")
+def index_info(
+    index_dir: Annotated[Path, typer.Argument(metavar="INDEX", help="Index folder.")],
+) -> None:
+    """Show an index's size, model, columns and regions."""
+    from ecs_tagger.index import RegistryIndex
+
+    try:
+        index = RegistryIndex.load(index_dir, verify=False)
+    except EcsTaggerError as error:
+        fail(error)
+    manifest = index.manifest
+    skipped = len(manifest.get("skipped", []))
+    typer.echo(f"{counted(len(index), 'row')} ({skipped} skipped without text)")
+    typer.echo(f"model version   {index.model_version}")
+    typer.echo(f"embedding model {index.embedding_model_id}")
+    typer.echo(f"columns         {json.dumps(manifest['columns'], ensure_ascii=False)}")
+    typer.echo(f"updated         {manifest.get('updated', '')}")
+    counts = index.rows["regions"].explode().value_counts()
+    typer.echo("regions         " + ", ".join(f"{r} {n}" for r, n in counts.items()))
+
+
+def _write_or_print(frame: Any, output: Path | None) -> None:
+    from ecs_tagger.regional.matching import write_pairs
+
+    if output is not None:
+        write_pairs(frame, output)
+        typer.echo(f"wrote {counted(len(frame), 'row')} to {output}", err=True)
+    else:
+        typer.echo(frame.to_string(index=False, max_colwidth=60))
+
+
+def similar(
+    index_dir: Annotated[Path, typer.Argument(metavar="INDEX", help="Index folder.")],
+    project_id: Annotated[
+        str | None, typer.Option("--id", metavar="ID", help="Query: a project id.")
+    ] = None,
+    text: Annotated[str | None, typer.Option(metavar="TEXT", help="Query: a text.")] = None,
+    k: Annotated[int, typer.Option("-k", help="Number of hits.")] = 10,
+    other_regions: Annotated[
+        bool,
+        typer.Option("--other-regions", help="Only projects in none of the query's regions."),
+    ] = False,
+    region: Annotated[
+        list[str] | None,
+        typer.Option(metavar="REGION", help="Only projects in this region; repeatable."),
+    ] = None,
+    exclude_region: Annotated[
+        list[str] | None,
+        typer.Option(metavar="REGION", help="No projects in this region; repeatable."),
+    ] = None,
+    query_region: Annotated[
+        list[str] | None,
+        typer.Option(metavar="REGION", help="Region of a --text query (for --other-regions)."),
+    ] = None,
+    area: Annotated[
+        list[str] | None,
+        typer.Option(metavar="CODE", help="Only projects tagged with this area; repeatable."),
+    ] = None,
+    min_score: Annotated[
+        float | None,
+        typer.Option(
+            help="Minimum similarity (same text 1, related work mostly 0.1-0.3).",
+            show_default="none",
+        ),
+    ] = None,
+    explain: Annotated[bool, typer.Option(help="Show why each hit matches.")] = True,
+    backend: Annotated[
+        str, typer.Option(help="Search backend: auto, exact, usearch, faiss or hnswlib.")
+    ] = "auto",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the hits (.csv or .xlsx)."),
+    ] = None,
+) -> None:
+    """The projects most similar to a project of the index (--id) or to a text (--text)."""
+    from ecs_tagger.index import RegistryIndex
+    from ecs_tagger.regional import similarity
+
+    if (project_id is None) == (text is None):
+        fail(typer.BadParameter("give exactly one of --id and --text"))
+    try:
+        index = RegistryIndex.load(index_dir, verify=False)
+        hits = similarity.similar(
+            index,
+            project_id or text or "",
+            k,
+            by="id" if project_id else "text",
+            other_regions=other_regions,
+            regions=region,
+            exclude_regions=exclude_region,
+            query_regions=query_region,
+            areas=area,
+            min_score=min_score,
+            explain=explain,
+            backend=backend,
+        )
+    except EcsTaggerError as error:
+        fail(error)
+    if output is not None:
+        _write_or_print(hits.to_frame(), output)
+        return
+    if not hits:
+        typer.echo("no hits (filters too narrow?)")
+    for hit in hits:
+        typer.echo(
+            f"{hit.rank:>2}. {hit.similarity:.3f}  {hit.id}  {hit.title}\n"
+            f"    regions: {', '.join(hit.regions) or '-'} | actor: {hit.actor or '-'} | "
+            f"areas: {', '.join(hit.areas) or 'none'}"
+        )
+        if hit.reason is not None:
+            typer.echo(f"    why: {hit.reason.summary()}")
+
+
+def match(
+    index_dir: Annotated[Path, typer.Argument(metavar="INDEX", help="Index folder.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="FILE", help="Pairs file (.xlsx or .csv).")
+    ],
+    region: Annotated[
+        str | None,
+        typer.Option(
+            metavar="REGION", help="Pairs of this region's projects.", show_default="all five"
+        ),
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option(help="Minimum similarity (0.3: closely related; 0.25 to explore).")
+    ] = 0.3,
+    all_regions: Annotated[
+        bool,
+        typer.Option(
+            "--all-regions", help="Partners in every region, not only Östra Mellansverige."
+        ),
+    ] = False,
+    area: Annotated[
+        list[str] | None,
+        typer.Option(metavar="CODE", help="Only this area (or 'none'); repeatable."),
+    ] = None,
+    duplicates: Annotated[bool, typer.Option(help="Include near-duplicates.")] = True,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Add the closest sentences and shared terms.")
+    ] = False,
+) -> None:
+    """Pairs of similar projects in different regions, per area, near-duplicates flagged."""
+    from ecs_tagger.corpus import OMS_REGIONS
+    from ecs_tagger.index import RegistryIndex
+    from ecs_tagger.regional.matching import cross_region_pairs
+
+    try:
+        index = RegistryIndex.load(index_dir, verify=False)
+        pairs = cross_region_pairs(
+            index,
+            region=region,
+            regions=None if all_regions else OMS_REGIONS,
+            threshold=threshold,
+            areas=area,
+            include_duplicates=duplicates,
+            explain=explain,
+        )
+        _write_or_print(pairs, output)
+    except EcsTaggerError as error:
+        fail(error)
+    kinds = pairs["kind"].value_counts().to_dict() if len(pairs) else {}
+    typer.echo(
+        f"{counted(kinds.get('match', 0), 'match row')}, "
+        f"{counted(kinds.get('near_duplicate', 0), 'near-duplicate row')}"
+    )
+
+
+def actors(
+    index_dir: Annotated[Path, typer.Argument(metavar="INDEX", help="Index folder.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the table (.csv or .xlsx)."),
+    ] = None,
+    similar_to: Annotated[
+        str | None,
+        typer.Option(metavar="ACTOR", help="List the actors most like this one instead."),
+    ] = None,
+    k: Annotated[int, typer.Option("-k", help="Number of similar actors.")] = 10,
+    other_regions: Annotated[bool, typer.Option(help="With --similar-to: elsewhere only.")] = True,
+    by_funding: Annotated[
+        bool, typer.Option("--by-funding", help="Add funding-weighted area shares.")
+    ] = False,
+) -> None:
+    """Actor profiles (projects, regions, funding, area shares), or actors similar to one."""
+    from ecs_tagger.index import RegistryIndex
+    from ecs_tagger.regional.actors import actor_profiles, similar_actors
+
+    try:
+        index = RegistryIndex.load(index_dir, verify=False)
+        if similar_to:
+            table = similar_actors(
+                index, similar_to, k, other_regions=other_regions, weight_by_funding=by_funding
+            )
+        else:
+            table = actor_profiles(index, weight_by_funding=by_funding)
+        table = table.drop(columns=["ids"], errors="ignore")
+        for column in ("variants", "regions", "areas", "shared_areas"):
+            if column in table.columns:
+                table[column] = ["; ".join(v) for v in table[column]]
+        _write_or_print(table, output)
+    except EcsTaggerError as error:
+        fail(error)
+
+
+def portfolio(
+    index_dir: Annotated[Path, typer.Argument(metavar="INDEX", help="Index folder.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the table (.csv or .xlsx)."),
+    ] = None,
+    figure: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Write a heat map (.png or .svg).")
+    ] = None,
+    value: Annotated[
+        str, typer.Option(help="Heat map colour: lq, share, count, funding_lq.")
+    ] = "lq",
+    all_regions: Annotated[
+        bool,
+        typer.Option(
+            "--all-regions", help="Every region of the index, not only Östra Mellansverige."
+        ),
+    ] = False,
+) -> None:
+    """Region × area counts, shares and specialisation (location quotient)."""
+    from ecs_tagger.corpus import OMS_REGIONS
+    from ecs_tagger.index import RegistryIndex
+    from ecs_tagger.regional.portfolio import portfolio_figure, region_portfolio
+
+    try:
+        index = RegistryIndex.load(index_dir, verify=False)
+        table = region_portfolio(index, regions=None if all_regions else OMS_REGIONS)
+        _write_or_print(table, output)
+        if figure is not None:
+            portfolio_figure(table, value, path=figure)
+            typer.echo(f"wrote {figure}", err=True)
+    except EcsTaggerError as error:
+        fail(error)
+
+
+#: Registered as top-level commands of the app (beside the `index` group).
+COMMANDS = (similar, match, actors, portfolio)

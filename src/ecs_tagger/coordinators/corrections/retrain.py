@@ -1,0 +1,313 @@
+"""Retraining the tagger with reviewers' corrections, and the report that compares the tagger
+before and after (cross-validated metrics, tags of the registry that changed; the report itself is
+:mod:`ecs_tagger.coordinators.corrections.report`, re-exported here).
+
+>>> report = retrain_with_corrections(tagger, store.latest(), registry_texts)
+
+Retraining (:func:`retrain_with_corrections`) adds the reviewed rows to the training data as extra
+rows (weight 2 by default, never scored in the cross-validation); a reviewed id that is already a
+training id has its label replaced instead (and so do its parallel texts, e.g. the English
+abstract of a SweCRIS record, found by their ``group``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ecs_tagger.coordinators.corrections.report import (
+    CorrectedTraining,
+    RetrainReport,
+    change_in_words,
+    change_interval,
+)
+from ecs_tagger.coordinators.corrections.store import ACTION_WITHDRAW, Correction, text_hash
+
+if TYPE_CHECKING:
+    from ecs_tagger.model.metrics import MultiLabelReport
+    from ecs_tagger.tagger import Tagger
+    from ecs_tagger.model.training import TrainSettings
+
+#: Weight of a reviewed row in training (the corpus labels weigh 1).
+DEFAULT_WEIGHT = 2.0
+
+
+def apply_corrections(
+    data: pd.DataFrame,
+    extra: pd.DataFrame | None,
+    corrections: Mapping[str, Correction] | Iterable[Correction],
+    texts: Mapping[str, Any] | pd.Series,
+    *,
+    weight: float = DEFAULT_WEIGHT,
+    include_accepted: bool = True,
+    text_col: str = "text",
+    labels_col: str = "areas",
+    id_col: str = "id",
+) -> CorrectedTraining:
+    """Fold reviews into training data (`data`: scored rows, `extra`: rows only trained on).
+
+    A reviewed id found among the training ids (or as the ``group`` of training rows, such as a
+    translation) gets its label replaced and its weight raised to `weight`. Any other reviewed
+    id becomes an extra row with the text of `texts` (id -> registry text), weight `weight`,
+    ``evaluate=False`` and its own CV group; it is skipped when `texts` lacks it or its text
+    changed since the review (the text hash differs). Accepted tags count as labels too
+    (`include_accepted`): a reviewer confirmed them.
+    """
+    reviews = list(corrections.values()) if isinstance(corrections, Mapping) else list(corrections)
+    latest = {c.id: c for c in reviews if c.action != ACTION_WITHDRAW}
+    data = data.copy()
+    extra = extra.copy() if extra is not None else data.iloc[0:0].copy()
+    for frame in (data, extra):
+        if "weight" not in frame.columns:
+            frame["weight"] = 1.0
+        if "group" not in frame.columns:
+            frame["group"] = frame[id_col].astype(str)
+    extra["evaluate"] = extra["evaluate"] if "evaluate" in extra.columns else False
+    lookup = texts.to_dict() if isinstance(texts, pd.Series) else dict(texts)
+    result = CorrectedTraining(data, extra)
+    new_rows: list[dict[str, Any]] = []
+    for ident, review in latest.items():
+        if not review.changed and not include_accepted:
+            result.skipped[ident] = "accepted tags left out (include_accepted=False)"
+            continue
+        areas = list(review.new_areas)
+        hit = False
+        for frame in (result.data, result.extra):
+            rows = (frame[id_col].astype(str) == ident) | (frame["group"].astype(str) == ident)
+            if rows.any():
+                hit = True
+                frame.loc[rows, labels_col] = pd.Series(
+                    [areas] * int(rows.sum()), index=frame.index[rows], dtype=object
+                )
+                raised = np.maximum(frame.loc[rows, "weight"].astype(float), weight)
+                frame.loc[rows, "weight"] = raised
+        if hit:
+            result.replaced.append(ident)
+            continue
+        text = lookup.get(ident)
+        if not isinstance(text, str) or not text.strip():
+            result.skipped[ident] = "not in the registry loaded (no text to train on)"
+            continue
+        if review.text_hash and text_hash(text) != review.text_hash:
+            result.skipped[ident] = "the text changed since it was reviewed"
+            continue
+        new_rows.append(
+            {
+                id_col: ident,
+                text_col: text,
+                labels_col: areas,
+                "group": ident,
+                "weight": weight,
+                "evaluate": False,
+            }
+        )
+        result.added.append(ident)
+    if new_rows:
+        added = pd.DataFrame(new_rows)
+        result.extra = (
+            pd.concat([result.extra, added], ignore_index=True) if len(result.extra) else added
+        )
+    return result
+
+
+def settings_of(tagger: Tagger) -> TrainSettings:
+    """The training settings stored in a tagger's manifest (to retrain it the same way)."""
+    from ecs_tagger.embedding.encoder import EmbedderSettings
+    from ecs_tagger.preprocess import PreprocessSettings
+    from ecs_tagger.model.training import TrainSettings
+
+    stored = dict(tagger.manifest.get("settings", {}))
+    known = set(TrainSettings.__dataclass_fields__)
+    values = {k: v for k, v in stored.items() if k in known and k not in ("preprocess", "embedder")}
+    if "preprocess" in stored:
+        values["preprocess"] = PreprocessSettings(**stored["preprocess"])
+    if "embedder" in stored:
+        values["embedder"] = EmbedderSettings(**stored["embedder"])
+    return TrainSettings(**values)
+
+
+def training_hash(
+    data: pd.DataFrame,
+    extra: pd.DataFrame | None,
+    text_col: str = "text",
+    labels_col: str = "areas",
+) -> str:
+    """The sha256 `Tagger.train` records for this training data (to match stored metrics)."""
+    from ecs_tagger.corpus import data_hash
+
+    frame = data.copy()
+    if "evaluate" not in frame.columns:
+        frame["evaluate"] = True
+    if extra is not None and len(extra):
+        frame = pd.concat([frame, extra], ignore_index=True)
+    return data_hash(frame.assign(_areas=frame[labels_col].astype(str)), [text_col, "_areas"])
+
+
+BeforeMode = Literal["auto", "stored", "recompute", "none"]
+
+
+def _announce_total(progress: Callable[[int], None] | None, total: int) -> None:
+    """Tell a progress callback with a ``set_total(n)`` method (e.g. the notebooks' ProgressBar)
+    how many texts the retraining will report, so that it can show n of N."""
+    set_total = getattr(progress, "set_total", None)
+    if callable(set_total):
+        set_total(total)
+
+
+def _areas_of(tagger: Tagger, texts: list[Any]) -> list[tuple[str, ...]]:
+    return [r.areas for r in tagger.tag_many(texts)]
+
+
+def retrain_with_corrections(
+    base: Tagger,
+    corrections: Mapping[str, Correction] | Iterable[Correction],
+    registry_texts: Mapping[str, Any] | pd.Series,
+    *,
+    data: pd.DataFrame | None = None,
+    extra: pd.DataFrame | None = None,
+    weight: float = DEFAULT_WEIGHT,
+    include_accepted: bool = True,
+    cross_validation: bool = True,
+    before: BeforeMode = "auto",
+    settings: TrainSettings | None = None,
+    old_areas: Mapping[str, tuple[str, ...]] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RetrainReport:
+    """Retrain `base`'s classifier on its training data plus the reviews; compare before/after.
+
+    `data`/`extra` default to the shipped model's recipe (the corpus labels and their English
+    parallel texts, :func:`ecs_tagger.model.recipes.corpus_training_frames`), `settings` to the ones
+    stored in `base`. `registry_texts` (id -> text) gives the texts of reviewed rows and of the
+    registry whose tag changes are counted; `old_areas` (id -> tags of `base`) saves tagging it
+    again with `base`.
+
+    ``before``: ``"stored"`` takes the cross-validated metrics stored in `base` (they are for
+    its own training data), ``"recompute"`` cross-validates the training data without the reviews
+    (as long again as the retraining), ``"auto"`` takes the stored ones when `base` was trained
+    on exactly `data` + `extra` and recomputes otherwise (only with `cross_validation`),
+    ``"none"`` skips them. The "after" metrics score the same labelled rows (with any replaced
+    labels); note that adding rows also moves rows between folds, so differences of about ±0.01
+    are noise.
+
+    `progress(n)`: n more texts read (embedded) by the training; a callback with a
+    ``set_total(n)`` method is first told how many texts that will be in all.
+    """
+    import time
+
+    from ecs_tagger.tagger import Tagger
+
+    started = time.perf_counter()
+    if data is None:
+        from ecs_tagger.model.recipes import SHIPPED_TITLES, corpus_training_frames
+
+        data, default_extra = corpus_training_frames(titles=SHIPPED_TITLES)
+        extra = default_extra if extra is None else extra
+    settings = settings or settings_of(base)
+    folded = apply_corrections(
+        data, extra, corrections, registry_texts, weight=weight, include_accepted=include_accepted
+    )
+    before_report: MultiLabelReport | None = None
+    stored = base.metrics
+    same_data = base.manifest.get("training_data", {}).get("sha256") == training_hash(data, extra)
+    use_stored = before == "stored" or (before == "auto" and stored is not None and same_data)
+    recompute = not use_stored and (
+        before == "recompute" or (before == "auto" and cross_validation)
+    )
+    _announce_total(
+        progress,
+        len(folded.data)
+        + len(folded.extra)
+        + (len(data) + (len(extra) if extra is not None else 0) if recompute else 0),
+    )
+    if use_stored:
+        before_report = stored
+        before_source = (
+            "cross-validated when the model was trained"
+            if same_data
+            else "stored with the model, which was trained on other data"
+        )
+        if stored is None:
+            before_source = "the model has no stored metrics"
+    elif recompute:
+        without = Tagger.train(
+            data,
+            extra=extra,
+            taxonomy=base.taxonomy,
+            settings=settings,
+            embedder=base.embedder,
+            cross_validation=True,
+            progress=progress,
+        )
+        before_report = without.metrics
+        before_source = "cross-validated now, without the reviews"
+    else:
+        before_source = "not computed"
+    retrained = Tagger.train(
+        folded.data,
+        extra=folded.extra if len(folded.extra) else None,
+        taxonomy=base.taxonomy,
+        settings=replace(settings, name=f"{settings.name}+reviews"),
+        embedder=base.embedder,
+        cross_validation=cross_validation,
+        progress=progress,
+    )
+    retrained.manifest["reviews"] = {
+        "added": len(folded.added),
+        "replaced": len(folded.replaced),
+        "skipped": len(folded.skipped),
+        "weight": weight,
+        "base_model": base.model_version,
+    }
+    lookup = (
+        registry_texts.to_dict() if isinstance(registry_texts, pd.Series) else dict(registry_texts)
+    )
+    ids = list(lookup)
+    texts = [lookup[i] for i in ids]
+    old = (
+        [tuple(old_areas.get(i, ())) for i in ids]
+        if old_areas is not None
+        else _areas_of(base, texts)
+    )
+    new = _areas_of(retrained, texts)
+    changes = pd.DataFrame(
+        [
+            {
+                "id": i,
+                "before": ";".join(o),
+                "after": ";".join(n),
+                "added": tuple(a for a in n if a not in o),
+                "removed": tuple(a for a in o if a not in n),
+            }
+            for i, o, n in zip(ids, old, new, strict=True)
+            if set(o) != set(n)
+        ],
+        columns=["id", "before", "after", "added", "removed"],
+    )
+    return RetrainReport(
+        tagger=retrained,
+        training=folded,
+        before=before_report,
+        after=retrained.metrics if cross_validation else None,
+        before_source=before_source,
+        changes=changes,
+        registry_rows=len(ids),
+        seconds=time.perf_counter() - started,
+    )
+
+
+__all__ = [
+    "DEFAULT_WEIGHT",
+    "BeforeMode",
+    "CorrectedTraining",
+    "RetrainReport",
+    "apply_corrections",
+    "change_in_words",
+    "change_interval",
+    "retrain_with_corrections",
+    "settings_of",
+    "training_hash",
+]

@@ -1,0 +1,31 @@
+"""Jupyter widgets (ipywidgets) for reviewing tags and finding similar initiatives.
+
+>>> RegistryBrowser(session)     # filters, a table, and the evidence of a chosen row
+>>> ReviewPanel(session)         # the review queue, one row at a time: accept or set the areas
+>>> SimilarBrowser(index)        # similar initiatives (or actors) in other regions, and why
+
+The widgets hold no logic of their own: filtering is :func:`ecs_tagger.coordinators.review.filter_rows`, the
+evidence :func:`ecs_tagger.coordinators.review.evidence_html`, and every button calls the
+:class:`ecs_tagger.coordinators.review.ReviewSession` (``accept``, ``set_areas``), which appends the review to
+the corrections file. The methods behind the buttons (:meth:`ReviewPanel.accept_current`,
+:meth:`ReviewPanel.save_current`, ...) can be called directly, e.g. in tests.
+"""
+
+from ecs_tagger.coordinators.widgets.review import RegistryBrowser, ReviewPanel
+from ecs_tagger.coordinators.widgets.similar import (
+    SimilarBrowser,
+    similar_actors_table,
+    similar_actors_view,
+    similar_html,
+    similar_table,
+)
+
+__all__ = [
+    "RegistryBrowser",
+    "ReviewPanel",
+    "SimilarBrowser",
+    "similar_actors_table",
+    "similar_actors_view",
+    "similar_html",
+    "similar_table",
+]

@@ -1,0 +1,179 @@
+"""Save and load a trained model as JSON + safetensors: loading never executes code from the files.
+
+A model folder holds `manifest.json` (versions, identities, training-data hash, metrics, the sha256 of
+every other file), `taxonomy.toml`, `vocabulary.json` (lexical terms) and `arrays.safetensors` (all
+learned numbers), plus a human-readable `README.md` model card.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+
+from ecs_tagger.errors import ModelError
+from ecs_tagger.model.classifier import AreaClassifier
+from ecs_tagger.model.features import LemmaTfidf
+from ecs_tagger.model.taxonomy import Taxonomy
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+TAXONOMY = "taxonomy.toml"
+VOCABULARY = "vocabulary.json"
+ARRAYS = "arrays.safetensors"
+MODEL_CARD = "README.md"
+_HASHED_FILES = (TAXONOMY, VOCABULARY, ARRAYS)
+_CLASSIFIER_ARRAYS = (
+    "embedding_coef_",
+    "embedding_intercept_",
+    "lexical_coef_",
+    "lexical_intercept_",
+    "stack_coef_",
+    "signal_calibration_",
+    "thresholds_",
+)
+
+
+@dataclass
+class ModelParts:
+    """Everything a trained model consists of, in memory."""
+
+    taxonomy: Taxonomy
+    lexical: LemmaTfidf
+    classifier: AreaClassifier
+    manifest: dict[str, Any]
+    #: the encoder's task-tuned top layers (`ecs_tagger.embedding.finetune`), copied into the folder
+    adapter: Path | None = None
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def model_version(name: str, arrays_sha256: str) -> str:
+    """The version every output row carries: the model's name and a hash of its learned numbers."""
+    return f"{name}@{arrays_sha256[:12]}"
+
+
+def save_model(parts: ModelParts, directory: Path, model_card: str = "") -> dict[str, Any]:
+    """Write the model atomically into `directory` (replaced if it exists); return the manifest."""
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+    try:
+        (staging / TAXONOMY).write_text(parts.taxonomy.to_toml(), encoding="utf-8")
+        (staging / VOCABULARY).write_text(
+            json.dumps(parts.lexical.terms_, ensure_ascii=False, indent=0), encoding="utf-8"
+        )
+        arrays = {
+            name: np.ascontiguousarray(getattr(parts.classifier, name), dtype=np.float64)
+            for name in _CLASSIFIER_ARRAYS
+        }
+        arrays["idf_"] = np.ascontiguousarray(parts.lexical.idf_, dtype=np.float64)
+        save_file(arrays, str(staging / ARRAYS))
+        hashed = list(_HASHED_FILES)
+        if parts.adapter is not None:
+            from ecs_tagger.embedding.finetune import ADAPTER_FILE
+
+            shutil.copyfile(parts.adapter, staging / ADAPTER_FILE)
+            hashed.append(ADAPTER_FILE)
+        files = {name: _sha256(staging / name) for name in hashed}
+        manifest = {
+            **parts.manifest,
+            "format_version": FORMAT_VERSION,
+            "model_version": model_version(parts.manifest.get("name", "model"), files[ARRAYS]),
+            "taxonomy": {
+                "name": parts.taxonomy.name,
+                "version": parts.taxonomy.version,
+                "fingerprint": parts.taxonomy.fingerprint,
+                "codes": list(parts.taxonomy.codes),
+            },
+            "lexical": parts.lexical.get_params(),
+            "classifier": parts.classifier.get_params(),
+            "files": files,
+        }
+        (staging / MANIFEST).write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
+        if model_card:
+            (staging / MODEL_CARD).write_text(model_card, encoding="utf-8")
+        staging.chmod(0o755)  # mkdtemp makes it private; a model folder is shared like any other
+        for path in staging.iterdir():
+            path.chmod(0o644)
+        if directory.exists():
+            backup = directory.with_name(f".{directory.name}.old")
+            shutil.rmtree(backup, ignore_errors=True)
+            os.replace(directory, backup)
+            os.replace(staging, directory)
+            shutil.rmtree(backup, ignore_errors=True)
+        else:
+            os.replace(staging, directory)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return manifest
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    path = Path(directory) / MANIFEST
+    if not path.exists():
+        raise ModelError(f"no model at {directory}: {MANIFEST} is missing")
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ModelError(f"{path} is not valid JSON: {error}") from None
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise ModelError(
+            f"{directory} has model format {manifest.get('format_version')!r}; "
+            f"this ecs-tagger reads format {FORMAT_VERSION}"
+        )
+    return manifest
+
+
+def load_model(directory: Path, expected_taxonomy: Taxonomy | None = None) -> ModelParts:
+    """Load and verify a model folder: checksums, taxonomy, array shapes."""
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    for name, expected in manifest.get("files", {}).items():
+        path = directory / name
+        if not path.exists():
+            raise ModelError(f"model {directory} is incomplete: {name} is missing")
+        if _sha256(path) != expected:
+            raise ModelError(f"model {directory}: {name} does not match its checksum (damaged?)")
+    taxonomy = Taxonomy.from_file(directory / TAXONOMY)
+    if taxonomy.fingerprint != manifest["taxonomy"]["fingerprint"]:
+        raise ModelError(f"model {directory}: taxonomy.toml does not match the manifest")
+    if expected_taxonomy is not None and expected_taxonomy.fingerprint != taxonomy.fingerprint:
+        raise ModelError(
+            f"model {directory} was trained for taxonomy '{taxonomy.name}' with areas "
+            f"{', '.join(taxonomy.codes)}, not for '{expected_taxonomy.name}' with areas "
+            f"{', '.join(expected_taxonomy.codes)}"
+        )
+    arrays = load_file(str(directory / ARRAYS))
+    terms = json.loads((directory / VOCABULARY).read_text(encoding="utf-8"))
+    lexical = LemmaTfidf(**manifest["lexical"])
+    lexical.vocabulary_ = {term: column for column, term in enumerate(terms)}
+    lexical.idf_ = arrays["idf_"]
+    classifier = AreaClassifier(**manifest["classifier"])
+    for name in _CLASSIFIER_ARRAYS:
+        setattr(classifier, name, arrays[name].astype(np.float64))
+    classifier.n_areas_ = len(taxonomy)
+    k, v = classifier.lexical_coef_.shape
+    if (
+        k != len(taxonomy)
+        or v != len(terms)
+        or classifier.thresholds_.shape != (k,)
+        or classifier.stack_coef_.shape != (k, classifier.n_stack_inputs + 1)
+    ):
+        raise ModelError(
+            f"model {directory}: array shapes do not match its taxonomy and vocabulary"
+        )
+    return ModelParts(taxonomy, lexical, classifier, manifest)
