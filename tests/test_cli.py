@@ -94,6 +94,32 @@ def test_info_lists_areas_in_taxonomy_order() -> None:
     ]
 
 
+def test_info_says_which_labels_files_the_model_has_not_learned_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import shutil
+
+    from ecs_tagger.config import default_model_dir
+
+    model = tmp_path / "model"
+    shutil.copytree(default_model_dir(), model)
+    corpus = tmp_path / "corpus"
+    (corpus / "labels").mkdir(parents=True)
+    (corpus / "labels" / "train_labels.jsonl").write_text('{"id": "TVV-1"}\n', encoding="utf-8")
+    monkeypatch.setenv("ECS_TAGGER_CORPUS", str(corpus))
+    manifest = json.loads((model / "manifest.json").read_text(encoding="utf-8"))
+    manifest["training_data"]["label_files"] = {"train_labels.jsonl": "0" * 64}
+    (model / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    done = runner.invoke(app, ["info", "--model", str(model)])
+    assert done.exit_code == 0, done.output
+    assert "learned from    train_labels.jsonl" in done.output
+    assert "not learned from: train_labels.jsonl (changed)" in done.output
+    (corpus / "labels" / "train_labels_round2.jsonl").write_text("", encoding="utf-8")
+    done = runner.invoke(app, ["info", "--model", str(model)])
+    assert "train_labels_round2.jsonl (new)" in done.output
+
+
 def test_an_existing_output_asks_for_the_overwrite_option(tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     source.write_text("id,text\n1,Mat\n", encoding="utf-8")

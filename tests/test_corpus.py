@@ -5,7 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from ecs_tagger.corpus import label_files, load_labels
+from ecs_tagger.corpus import (
+    label_file_digests,
+    label_files,
+    load_labels,
+    unseen_label_files,
+)
 from ecs_tagger.errors import InputError
 
 
@@ -40,3 +45,29 @@ def test_a_record_labelled_twice_is_refused(tmp_path: Path) -> None:
         (tmp_path / "labels" / name).write_text(json.dumps(record) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match="TVV-1"):
         load_labels(tmp_path)
+
+
+def test_a_model_record_of_labels_files_tells_new_and_changed_files(tmp_path: Path) -> None:
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    first = labels / "train_labels.jsonl"
+    first.write_text(json.dumps({"id": "TVV-1", "areas": []}) + "\n", encoding="utf-8")
+    learned = label_file_digests(tmp_path)
+    assert list(learned) == ["train_labels.jsonl"] and len(learned["train_labels.jsonl"]) == 64
+    assert unseen_label_files(learned, tmp_path) == {}
+    (labels / "train_labels_round2.jsonl").write_text(
+        json.dumps({"id": "TVV-2", "areas": ["food"]}) + "\n", encoding="utf-8"
+    )
+    assert unseen_label_files(learned, tmp_path) == {"train_labels_round2.jsonl": "new"}
+    first.write_text(json.dumps({"id": "TVV-1", "areas": ["energy"]}) + "\n", encoding="utf-8")
+    assert unseen_label_files(learned, tmp_path) == {
+        "train_labels.jsonl": "changed",
+        "train_labels_round2.jsonl": "new",
+    }
+    assert unseen_label_files(None, tmp_path) == {}, "a model with no record compares nothing"
+    assert [p.name for p in label_files(tmp_path, ["train_labels_round2.jsonl"])] == [
+        "train_labels_round2.jsonl"
+    ]
+    assert len(load_labels(tmp_path, ["train_labels.jsonl"])) == 1
+    with pytest.raises(InputError, match="train_labels_round9.jsonl"):
+        label_files(tmp_path, ["train_labels_round9.jsonl"])

@@ -83,11 +83,14 @@ def test_other_reviews_become_weighted_extra_rows_never_scored() -> None:
 
 
 def test_stored_metrics_are_matched_by_the_training_data_hash(corpus_root: Path) -> None:
+    from ecs_tagger.corpus import label_file_digests
     from ecs_tagger.model.recipes import SHIPPED_TITLES, corpus_training_frames
     from ecs_tagger.tagger import Tagger
 
     tagger = Tagger.load()
-    data, extra = corpus_training_frames(corpus_root, titles=SHIPPED_TITLES)
+    learned = tagger.manifest["training_data"]["label_files"]
+    assert learned == label_file_digests(corpus_root, learned), "the recorded files are unchanged"
+    data, extra = corpus_training_frames(corpus_root, titles=SHIPPED_TITLES, label_files=learned)
     assert corr.training_hash(data, extra) == tagger.manifest["training_data"]["sha256"]
     assert corr.training_hash(data, None) != tagger.manifest["training_data"]["sha256"]
     settings = corr.settings_of(tagger)

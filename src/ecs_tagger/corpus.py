@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import pandas as pd
 
 from ecs_tagger.config import CORPUS_ENV, corpus_dir
 from ecs_tagger.errors import InputError
+from ecs_tagger.hashing import sha256_file
 
 PROJEKTBANKEN = "projektbanken/projects.jsonl"
 SWECRIS = "swecris_kth/projects.jsonl.gz"
@@ -71,22 +72,58 @@ def join_title(titles: pd.Series, bodies: pd.Series) -> pd.Series:
     return pd.Series(out, index=titles.index, dtype=object)
 
 
-def label_files(root: Path | None = None) -> list[Path]:
-    """Every labels file of the corpus (`labels/train_labels*.jsonl`), sorted by name."""
+def label_files(root: Path | None = None, names: Collection[str] | None = None) -> list[Path]:
+    """Every labels file of the corpus (`labels/train_labels*.jsonl`), sorted by name; with
+    `names`, only those files (file names such as ``train_labels_round2.jsonl``).
+
+    Raises InputError when the corpus has no labels file, or lacks a named one.
+    """
     base = root or corpus_dir()
     files = sorted(base.glob(TRAIN_LABELS_GLOB))
     if not files:
         corpus_path(TRAIN_LABELS, root)  # raises the clear "corpus not found" error
+    if names is not None:
+        missing = sorted(set(names) - {path.name for path in files})
+        if missing:
+            raise InputError(
+                f"labels file(s) not in the corpus at {base / 'labels'}: {', '.join(missing)}"
+            )
+        files = [path for path in files if path.name in set(names)]
     return files
 
 
-def load_labels(root: Path | None = None) -> pd.DataFrame:
-    """The label records of every labels file, with `round` (1 where the file has none) and `label_file`.
+def label_file_digests(root: Path | None = None, names: Collection[str] | None = None) -> dict[str, str]:
+    """{file name: sha256 of its bytes} of the corpus labels files (all, or those `names`): what
+    a model trained on the corpus records as the labels it learned from."""
+    return {path.name: sha256_file(path) for path in label_files(root, names)}
+
+
+def unseen_label_files(learned: Mapping[str, str] | None, root: Path | None = None) -> dict[str, str]:
+    """The corpus labels files a model has not learned from: {file name: "new" or "changed"}.
+
+    `learned` is the model's record (``manifest["training_data"]["label_files"]``); with none
+    (a model trained on a table of its own, or before models recorded it) nothing is compared
+    and the answer is empty.
+    """
+    if not learned:
+        return {}
+    unseen = {}
+    for name, digest in label_file_digests(root).items():
+        if name not in learned:
+            unseen[name] = "new"
+        elif learned[name] != digest:
+            unseen[name] = "changed"
+    return unseen
+
+
+def load_labels(root: Path | None = None, files: Collection[str] | None = None) -> pd.DataFrame:
+    """The label records of every labels file (or of the named `files`), with `round` (1 where
+    the file has none) and `label_file`.
 
     A record id labelled in two files is an error: the rounds are meant to be disjoint.
     """
     frames = []
-    for path in label_files(root):
+    for path in label_files(root, files):
         frame = pd.DataFrame(list(_read_jsonl(path)))
         if frame.empty:
             continue
@@ -104,14 +141,18 @@ def load_labels(root: Path | None = None) -> pd.DataFrame:
     return labels
 
 
-def load_training_data(root: Path | None = None, rounds: set[int] | None = None) -> pd.DataFrame:
-    """The labelled records of every labels file joined to their texts.
+def load_training_data(
+    root: Path | None = None,
+    rounds: set[int] | None = None,
+    files: Collection[str] | None = None,
+) -> pd.DataFrame:
+    """The labelled records of every labels file (or of the named `files`) joined to their texts.
 
     Columns: id, source, text (the field the annotator read, with its title), text_en (the
     English parallel abstract for SweCRIS records, else None), title (the title alone), areas
     (list), confidence, sampling, round. `rounds` keeps only those labelling rounds (ablations).
     """
-    labels = load_labels(root)
+    labels = load_labels(root, files)
     if rounds is not None:
         labels = labels[labels["round"].isin(rounds)].reset_index(drop=True)
     projects = load_projektbanken(root).set_index("id")

@@ -183,6 +183,7 @@ def train(
     """Train a model (default: on the corpus labels) and save it."""
     from tqdm import tqdm
 
+    from ecs_tagger.corpus import label_file_digests
     from ecs_tagger.model.recipes import (
         SHIPPED_TITLES,
         corpus_training_frames,
@@ -194,11 +195,13 @@ def train(
 
     try:
         chosen = Taxonomy.from_file(taxonomy) if taxonomy else None
+        learned_from: dict[str, str] | None = None
         if labels is None:
             data, extra = corpus_training_frames(
                 parallel_english=parallel_english, titles=SHIPPED_TITLES
             )
             text_col, labels_col = "text", "areas"
+            learned_from = label_file_digests()
         else:
             data, extra = read_table(labels), None
         rows = len(data) + (len(extra) if extra is not None else 0)
@@ -224,6 +227,7 @@ def train(
                 extra=extra,
                 cross_validation=cross_validate,
                 progress=bar.update,
+                label_files=learned_from,
             )
         tagger.save(output)
     except EcsTaggerError as error:
@@ -268,6 +272,7 @@ def evaluate(
 def info(model: ModelOption = None) -> None:
     """Show a model's version, taxonomy, embedding model and metrics."""
     from ecs_tagger.config import default_model_dir
+    from ecs_tagger.corpus import unseen_label_files
     from ecs_tagger.model.files import read_manifest
 
     try:
@@ -298,6 +303,19 @@ def info(model: ModelOption = None) -> None:
             )
     if manifest.get("training_time"):
         typer.echo(f"training time   {sum(manifest['training_time'].values()) / 60:.1f} min")
+    learned = manifest.get("training_data", {}).get("label_files")
+    if learned:
+        typer.echo(f"learned from    {', '.join(sorted(learned))}")
+        try:
+            unseen = unseen_label_files(learned)
+        except EcsTaggerError:
+            unseen = {}  # no corpus here: nothing to compare with
+        if unseen:
+            listed = ", ".join(f"{name} ({why})" for name, why in sorted(unseen.items()))
+            typer.echo(
+                f"note: the corpus holds labels this model has not learned from: {listed}; "
+                "`ecs-tagger train` retrains on all of them"
+            )
 
 
 # -- similar initiatives: index, similar, match, actors, portfolio (similar.py) ------------

@@ -22,6 +22,11 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         f"- training documents: {training.get('documents', 0)} labelled"
         f" (+{training.get('extra_documents', 0)} extra), data sha256 `{training.get('sha256', '')[:16]}…`",
         f"- label counts: {training.get('label_counts', {})}, none: {training.get('none_count', 0)}",
+        *(
+            [f"- learned from the corpus labels files: {', '.join(sorted(training['label_files']))}"]
+            if training.get("label_files")
+            else []
+        ),
         f"- thresholds: {manifest.get('thresholds', {})}",
         "",
         "The classifier per area stacks a logistic regression on the document embedding and one on",

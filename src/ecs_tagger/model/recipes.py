@@ -8,6 +8,7 @@ Extra rows are never scored in cross-validation and share the CV group of their 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -41,14 +42,16 @@ def corpus_training_frames(
     parallel_english: bool = True,
     titles: str = "none",
     rounds: set[int] | None = None,
+    label_files: Collection[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(labelled rows, extra rows) from the shared corpus, from every `labels/train_labels*.jsonl`.
+    """(labelled rows, extra rows) from the shared corpus, from every `labels/train_labels*.jsonl`
+    (or the named `label_files`, e.g. those a model records it learned from).
 
     Both frames have id, text, areas, group (the record id: one CV group per project) and evaluate;
     `kind` says what a row is (`projektbanken`, `swecris_kth`, `english`, `title`). `rounds` keeps
     only those labelling rounds (for ablations).
     """
-    labelled = load_training_data(root, rounds=rounds)
+    labelled = load_training_data(root, rounds=rounds, files=label_files)
     labelled = labelled.assign(group=labelled["id"], evaluate=True, kind=labelled["source"])
     columns = ["id", "text", "areas", "group", "evaluate", "kind"]
     frame = labelled[columns]

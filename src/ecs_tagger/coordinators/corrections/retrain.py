@@ -124,7 +124,7 @@ def settings_of(tagger: Tagger) -> TrainSettings:
     known = set(TrainSettings.__dataclass_fields__)
     values = {k: v for k, v in stored.items() if k in known and k not in ("preprocess", "embedder")}
     if "preprocess" in stored:
-        values["preprocess"] = PreprocessSettings(**stored["preprocess"])
+        values["preprocess"] = PreprocessSettings.from_dict(stored["preprocess"])
     if "embedder" in stored:
         values["embedder"] = EmbedderSettings(**stored["embedder"])
     return TrainSettings(**values)
@@ -201,11 +201,14 @@ def retrain_with_corrections(
     from ecs_tagger.tagger import Tagger
 
     started = time.perf_counter()
+    learned_from: dict[str, str] | None = None
     if data is None:
+        from ecs_tagger.corpus import label_file_digests
         from ecs_tagger.model.recipes import SHIPPED_TITLES, corpus_training_frames
 
         data, default_extra = corpus_training_frames(titles=SHIPPED_TITLES)
         extra = default_extra if extra is None else extra
+        learned_from = label_file_digests()
     settings = settings or settings_of(base)
     folded = apply_corrections(
         data, extra, corrections, registry_texts, weight=weight, include_accepted=include_accepted
@@ -254,6 +257,7 @@ def retrain_with_corrections(
         embedder=base.embedder,
         cross_validation=cross_validation,
         progress=progress,
+        label_files=learned_from,
     )
     retrained.manifest["reviews"] = {
         "added": len(folded.added),
