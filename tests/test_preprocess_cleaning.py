@@ -201,3 +201,23 @@ def test_decomposed_text_gives_the_composed_text_and_lemmas(pre: Preprocessor) -
     assert decomposed.clean == composed.clean == text
     assert decomposed.lemmas == composed.lemmas
     assert [s.text for s in decomposed.sentences] == [s.text for s in composed.sentences]
+
+
+def test_canonical_case_is_one_string_for_every_way_of_capitalising() -> None:
+    from ecs_tagger.preprocess.cleaning import canonical_case
+
+    text = "Bageri i Örebro\nVi bakar bröd. Nytt är EU-mjöl!\n\n• Lokal råg\nfrån Närke"
+    want = "Bageri i örebro\nvi bakar bröd. Nytt är eu-mjöl!\n\n• Lokal råg\nfrån närke"
+    for variant in (text, text.upper(), text.title(), text.lower()):
+        assert canonical_case(variant) == want
+    # Variant of our own: an English title in Title Case, quotes and a numbered point.
+    english = 'SMART "Steel" Plants. 2. Digital Twins For Mills'
+    assert canonical_case(english) == 'Smart "steel" plants. 2. Digital twins for mills'
+    assert canonical_case(english.lower()) == canonical_case(english)
+
+
+def test_canonical_case_keeps_the_length_for_offsets() -> None:
+    from ecs_tagger.preprocess.cleaning import canonical_case
+
+    for text in ("Straße und İstanbul", "ÆØÅ ß ẞ ﬁ", ""):
+        assert len(canonical_case(text)) == len(text)

@@ -60,3 +60,36 @@ def test_corpus_descriptions_are_cleaned_consistently(pre: Preprocessor) -> None
         _check_sentences(result)
         if result.clean:
             assert result.sentences and result.lemmas
+
+
+def test_capitals_change_nothing_the_models_read() -> None:
+    """UPPER CASE, Title Case and lower case give the same language, lemmas and model text; the
+    sentences keep the writer's own capitals."""
+    from ecs_tagger.preprocess import Preprocessor
+
+    text = (
+        "Bageri i Örebro\nProjektet utvecklar ett hantverksbageri med lokalt mjöl från gårdar i "
+        "Närke. Vi säljer bröd till skolor och äldreboenden."
+    )
+    variants = [text, text.upper(), text.title(), text.lower()]
+    documents = Preprocessor().process_many(variants)
+    first = documents[0]
+    assert "örebro" in first.model_text and "Örebro" in first.clean
+    for document in documents[1:]:
+        assert document.model_text == first.model_text
+        assert (document.lemmas, document.language) == (first.lemmas, first.language)
+        assert [(s.start, s.end) for s in document.sentences] == [
+            (s.start, s.end) for s in first.sentences
+        ]
+    assert first.sentences[-1].text == "Vi säljer bröd till skolor och äldreboenden."
+    assert documents[1].sentences[-1].text == "VI SÄLJER BRÖD TILL SKOLOR OCH ÄLDREBOENDEN."
+
+
+def test_settings_stored_before_canonical_case_read_as_off() -> None:
+    from ecs_tagger.preprocess import Preprocessor, PreprocessSettings
+
+    old = PreprocessSettings.from_dict({"strip_html": True})
+    assert old.canonical_case is False and PreprocessSettings().canonical_case is True
+    assert PreprocessSettings.from_dict({"canonical_case": True}).canonical_case is True
+    document = Preprocessor(old).process("BIOGAS PÅ GÅRDAR")
+    assert document.model_text == document.clean == "BIOGAS PÅ GÅRDAR"

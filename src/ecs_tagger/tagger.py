@@ -6,7 +6,7 @@ import math
 import platform
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import metadata
@@ -86,7 +86,7 @@ class Tagger:
         settings = manifest.get("settings", {})
         self.embedder = embedder or Embedder(EmbedderSettings(**settings.get("embedder", {})))
         self.preprocessor = preprocessor or Preprocessor(
-            PreprocessSettings(**settings.get("preprocess", {}))
+            PreprocessSettings.from_dict(settings.get("preprocess", {}))
         )
         self._terms = lexical.terms_
         self._embedder_checked = False
@@ -168,7 +168,7 @@ class Tagger:
         self, documents: Sequence[PreprocessedText], progress: ProgressCallback | None = None
     ) -> AreaFeatures:
         self._check_embedder()
-        embeddings = self.embedder.embed_documents([d.clean for d in documents], progress=progress)
+        embeddings = self.embedder.embed_documents([d.model_text for d in documents], progress=progress)
         lexical = self.lexical.transform([d.lemmas for d in documents])
         context = document_context(documents) if self.classifier.context_features else None
         return AreaFeatures(embeddings, lexical, context)
@@ -322,13 +322,16 @@ class Tagger:
         embedder: Embedder | None = None,
         cross_validation: bool = True,
         progress: ProgressCallback | None = None,
+        label_files: Mapping[str, str] | None = None,
     ) -> Tagger:
         """Train a tagger on a labelled DataFrame (areas as lists or ';'-separated codes).
 
         `extra` rows (same columns) are added to training only: corrections, translations or weakly
         labelled texts; they carry optional `group`, `weight` and `evaluate` columns and by default
         are not scored in the cross-validation. With `cross_validation`, 5-fold out-of-fold metrics
-        are computed and stored in the manifest.
+        are computed and stored in the manifest. `label_files` ({file name: sha256}, see
+        :func:`ecs_tagger.corpus.label_file_digests`) records which corpus labels files `data`
+        came from, so that `info` can tell when the corpus holds labels the model has not seen.
         """
         taxonomy = taxonomy or default_taxonomy()
         settings = settings or TrainSettings()
@@ -357,6 +360,7 @@ class Tagger:
                     for i, code in enumerate(taxonomy.codes)
                 },
                 "none_count": int((~training.labels[training.evaluate].any(axis=1)).sum()),
+                **({"label_files": dict(sorted(label_files.items()))} if label_files else {}),
                 **(
                     {
                         "kinds": {

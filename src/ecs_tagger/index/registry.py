@@ -243,7 +243,7 @@ class RegistryIndex:
             from ecs_tagger.preprocess import Preprocessor, PreprocessSettings
 
             self._preprocessor = Preprocessor(
-                PreprocessSettings(**self.manifest["preprocess_settings"])
+                PreprocessSettings.from_dict(self.manifest["preprocess_settings"])
             )
         return self._preprocessor
 

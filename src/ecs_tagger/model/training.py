@@ -144,7 +144,7 @@ def prepare(
     progress: Callable[[int], None] | None = None,
 ) -> PreparedData:
     documents = preprocessor.process_many(texts)
-    embeddings = embedder.embed_documents([doc.clean for doc in documents], progress=progress)
+    embeddings = embedder.embed_documents([doc.model_text for doc in documents], progress=progress)
     return PreparedData(documents, embeddings)
 
 

@@ -30,7 +30,7 @@ from ecs_tagger.preprocess.sentences import Sentence
 __all__ = ["PREPROCESS_VERSION", "PreprocessCache", "preprocess_key", "preprocess_version"]
 
 #: Bump when preprocessing changes in a way the source hash below cannot see (data files).
-PREPROCESS_VERSION = "1"
+PREPROCESS_VERSION = "2"
 
 #: Libraries whose version changes what preprocessing produces.
 _LIBRARIES = ("spacy", "spacy-lookups-data", "py3langid", "ftfy")
@@ -86,6 +86,7 @@ def _to_json(document: PreprocessedText) -> str:
             "sentences": [[s.text, s.start, s.end] for s in document.sentences],
             "truncated": document.truncated,
             "words": None if document.words is None else sorted(document.words),
+            "canonical": document.canonical,
         },
         ensure_ascii=False,
     )
@@ -106,7 +107,9 @@ def _from_json(original: str, data: str) -> PreprocessedText:
         sentences=sentences,
         truncated=row["truncated"],
         words=None if words is None else frozenset(words),
+        canonical=row.get("canonical"),
     )
+    canonical = document.canonical
     if not (
         isinstance(clean, str)
         and isinstance(document.language, str)
@@ -114,6 +117,7 @@ def _from_json(original: str, data: str) -> PreprocessedText:
         and all(isinstance(lemma, str) for lemma in document.lemmas)
         and all(isinstance(word, str) for word in document.words or ())
         and all(clean[s.start : s.end] == s.text for s in sentences)
+        and (canonical is None or (isinstance(canonical, str) and len(canonical) == len(clean)))
     ):
         raise ValueError("malformed cached preprocessing row")
     return document

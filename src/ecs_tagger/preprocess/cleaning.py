@@ -25,7 +25,7 @@ from ecs_tagger.preprocess.compounds import NEEDS_LINKING_S, words
 if TYPE_CHECKING:
     from ecs_tagger.preprocess.lemmas import Lexicon
 
-__all__ = ["normalise", "repair_hyphens", "repair_mojibake", "truncate"]
+__all__ = ["canonical_case", "normalise", "repair_hyphens", "repair_mojibake", "truncate"]
 
 _CONTROL_MAP = {
     "\x12": "–",  # seen as a dash in the corpus
@@ -169,6 +169,36 @@ def normalise(text: str, strip_html: bool) -> str:
     text = _SPACES_RE.sub(" ", text)
     text = _NEWLINES_RE.sub(lambda m: "\n\n" if m.group(0).count("\n") > 1 else "\n", text)
     return text.strip()
+
+
+#: Where canonical case puts a capital: the first letter of the text, the first after sentence-end
+#: punctuation and white space, and the first after a blank line (bullets, quotes and digits
+#: between them are passed over). A single line break is not a sentence start: hard-wrapped lines
+#: stay together, as :mod:`~ecs_tagger.preprocess.sentences` keeps them.
+_CANONICAL_START_RE = re.compile(r"(?:^|[.!?]\s+|\n[^\S\n]*\n\s*)[\W\d_]*?([^\W\d_])")
+
+
+def _one_char(char: str, mapped: str) -> str:
+    return mapped if len(mapped) == 1 else char
+
+
+def canonical_case(text: str) -> str:
+    """`text` in one case whatever case it was written in: every letter lower-cased, then the
+    first letter of the text, of each sentence (after ``.``, ``!`` or ``?`` and white space) and
+    after a blank line upper-cased.
+
+    UPPER CASE, Title Case, lower case and ordinary writing of the same words give the same
+    string, so the tags cannot depend on how a text was capitalised. Length-preserving (a letter
+    whose case mapping has another length, such as ``ß`` -> ``SS``, stays as it is), so offsets
+    into the result index the original text too. Shape: str -> str of the same length.
+    """
+    lowered = "".join(_one_char(char, char.lower()) for char in text)
+
+    def capital(match: re.Match[str]) -> str:
+        letter = match.group(1)
+        return match.group(0)[:-1] + _one_char(letter, letter.upper())
+
+    return _CANONICAL_START_RE.sub(capital, lowered)
 
 
 def _c1_or_nothing(match: re.Match[str]) -> str:

@@ -10,8 +10,12 @@ A :class:`Preprocessor` turns a raw project description into a :class:`Preproces
     ``¿`` -> ``–``); the ``[e-post]``/``[telefon]`` placeholders removed; soft hyphens removed;
     whitespace normalised (runs of spaces -> one space, line breaks kept, at most one blank line);
     line-wrap hyphens repaired (``repair_hyphens``, see :meth:`Preprocessor.clean`).
+``model_text``
+    What the models read: the clean text in :func:`~ecs_tagger.preprocess.cleaning.canonical_case`
+    (``canonical_case``, on by default), so that UPPER CASE, Title Case or lower case writing of a
+    text gives the same language, lemmas, vector and tags; the same length as ``clean``.
 ``language`` / ``language_confidence``
-    From :func:`ecs_tagger.preprocess.language.detect_language` on the clean text.
+    From :func:`ecs_tagger.preprocess.language.detect_language` on ``model_text``.
 ``lemmas``
     Lower-cased lemmas from a spaCy blank pipeline of the detected language (Swedish for
     ``other`` and for Norwegian/Danish guesses below 0.8 confidence, which on short texts are
@@ -22,7 +26,8 @@ A :class:`Preprocessor` turns a raw project description into a :class:`Preproces
     their head either way: ``livsmedelsförsörjningen`` -> ``livsmedelsförsörjning``.)
 ``sentences``
     From spaCy's rule-based ``sentencizer`` (Swedish abbreviations such as ``bl.a.``, ``t.ex.``,
-    ``m.m.``, ``ca.`` do not end a sentence) plus line breaks; offsets index ``clean``.
+    ``m.m.``, ``ca.`` do not end a sentence) plus line breaks, run on ``model_text``; offsets and
+    texts are those of ``clean`` (the writer's own capitals).
 
 Each step has its module in this package: :mod:`~ecs_tagger.preprocess.cleaning`,
 :mod:`~ecs_tagger.preprocess.lemmas` (with :mod:`~ecs_tagger.preprocess.compounds`),
@@ -34,14 +39,15 @@ Everything is deterministic. spaCy pipelines and lexicons are loaded lazily, onc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from ecs_tagger.preprocess.cleaning import normalise, repair_hyphens, truncate
+from ecs_tagger.preprocess.cleaning import canonical_case, normalise, repair_hyphens, truncate
 from ecs_tagger.preprocess.language import LanguageGuess, detect_language
 from ecs_tagger.preprocess.lemmas import get_lexicon, lemmas_and_words
 from ecs_tagger.preprocess.pipelines import get_pipeline, language_code, pipeline_lang
-from ecs_tagger.preprocess.sentences import Sentence, sentences_of
+from ecs_tagger.preprocess.sentences import Sentence, sentences_in, sentences_of
 
 __all__ = ["PreprocessSettings", "PreprocessedText", "Preprocessor"]
 
@@ -62,6 +68,14 @@ class PreprocessedText:
     #: that are not also words of the text (``ring`` is not a word of "medicinering"). Evidence
     #: terms are drawn from these. None when unknown (then every lemma counts).
     words: frozenset[str] | None = None
+    #: What the models read (the embedding model and spaCy): ``clean`` in canonical case, or
+    #: ``clean`` itself when the preprocessor's ``canonical_case`` is off (None: the same).
+    canonical: str | None = None
+
+    @property
+    def model_text(self) -> str:
+        """The text the embedding model reads (see the module docstring); same length as clean."""
+        return self.clean if self.canonical is None else self.canonical
 
 
 @dataclass(frozen=True)
@@ -74,10 +88,18 @@ class PreprocessSettings:
     remove_stop_words: bool = True
     #: Longer inputs are cut (at a word boundary) before anything else; see ``truncated``.
     max_chars: int = 100_000
+    #: Models read the text in canonical case (``model_text``), so capitals change no tag.
+    canonical_case: bool = True
 
     def __post_init__(self) -> None:
         if self.max_chars <= 0:
             raise ValueError(f"max_chars must be positive, got {self.max_chars}")
+
+    @classmethod
+    def from_dict(cls, stored: Mapping[str, Any]) -> PreprocessSettings:
+        """Settings as a model or index stored them; those stored before a switch existed read as
+        it was then (``canonical_case`` off), so an older model reads texts as it was trained."""
+        return cls(**{"canonical_case": False, **stored})
 
 
 class Preprocessor:
@@ -93,11 +115,15 @@ class Preprocessor:
         clean = normalise(text, self.settings.strip_html)
         guess: LanguageGuess | None = None
         if self.settings.repair_hyphens and "-" in clean:
-            guess = detect_language(clean)
+            guess = detect_language(self.model_text(clean))
             repaired = repair_hyphens(clean, get_lexicon(guess.code))
             if repaired != clean:
                 clean, guess = repaired, None  # re-detect on the final text
         return clean, truncated, guess
+
+    def model_text(self, clean: str) -> str:
+        """`clean` as the models read it: in canonical case when the setting is on."""
+        return canonical_case(clean) if self.settings.canonical_case else clean
 
     def clean(self, text: str) -> str:
         """The cleaned text (see the module docstring).
@@ -125,7 +151,11 @@ class Preprocessor:
         """Clean and analyse many texts, in order, running spaCy with ``nlp.pipe`` per language."""
         originals = list(texts)
         cleaned = [self._clean(text) for text in originals]
-        guesses = [guess or detect_language(clean) for clean, _, guess in cleaned]
+        model_texts = [self.model_text(clean) for clean, _, _ in cleaned]
+        guesses = [
+            guess or detect_language(model_text)
+            for (_, _, guess), model_text in zip(cleaned, model_texts, strict=True)
+        ]
 
         by_lang: dict[str, list[int]] = {}
         for index, ((clean, _, _), guess) in enumerate(zip(cleaned, guesses, strict=True)):
@@ -139,7 +169,7 @@ class Preprocessor:
             nlp = get_pipeline(spacy_lang)
             lexicon = get_lexicon(language_code(spacy_lang))
             docs = nlp.pipe(
-                (cleaned[i][0] for i in indices),
+                (model_texts[i] for i in indices),
                 batch_size=batch_size,
                 disable=["lemmatizer"],  # we look lemmas up ourselves, lower-cased
             )
@@ -150,7 +180,7 @@ class Preprocessor:
                     split_compounds=self.settings.split_compounds,
                     remove_stop_words=self.settings.remove_stop_words,
                 )
-                analysed[index] = (lemmas, words, sentences_of(doc))
+                analysed[index] = (lemmas, words, sentences_in(sentences_of(doc), cleaned[index][0]))
 
         results: list[PreprocessedText] = []
         for index, original in enumerate(originals):
@@ -167,6 +197,7 @@ class Preprocessor:
                     sentences=sentences,
                     truncated=truncated,
                     words=words,
+                    canonical=model_texts[index] if self.settings.canonical_case else None,
                 )
             )
         return results

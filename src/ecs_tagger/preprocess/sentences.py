@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Sentence", "add_sentence_pipes", "sentences_of"]
+__all__ = ["Sentence", "add_sentence_pipes", "sentences_in", "sentences_of"]
 
 
 @dataclass(frozen=True)
@@ -90,3 +90,9 @@ def sentences_of(doc: Any) -> tuple[Sentence, ...]:
         if start < end:
             out.append(Sentence(text[start:end], start, end))
     return tuple(out)
+
+
+def sentences_in(sentences: tuple[Sentence, ...], text: str) -> tuple[Sentence, ...]:
+    """The same sentence spans with their text taken from `text`, a string of the same length as
+    the one they were found in (the clean text, whose case the analysed model text lost)."""
+    return tuple(Sentence(text[s.start : s.end], s.start, s.end) for s in sentences)

@@ -228,8 +228,11 @@ def _resolve_query(
     clean = index.preprocessor.clean(text_or_id)
     if not clean.strip():
         raise InputError("the query text is empty after cleaning")
-    language = detect_language(clean).code
-    vector = index.centre(index.embedder.embed_documents([clean]), [language], [len(clean)])[0]
+    model_text = index.preprocessor.model_text(clean)
+    language = detect_language(model_text).code
+    vector = index.centre(
+        index.embedder.embed_documents([model_text]), [language], [len(clean)]
+    )[0]
     return Query(None, clean, normalise_regions(query_regions), language), vector
 
 
