@@ -1,10 +1,13 @@
 """``python -m benchmarks``: every figure of benchmarks/RESULTS.md, in one command.
 
-    python -m benchmarks                   # everything (about an hour on 2 cores): rewrites RESULTS.md
+    python -m benchmarks                   # everything (over an hour on 2 cores): rewrites RESULTS.md
     python -m benchmarks --only speed      # one section; the others are kept from results.json
+    python -m benchmarks --only variants --variants baseline,titles,baseline@ft
+    python -m benchmarks --render          # rewrite RESULTS.md from results.json, run nothing
     python -m benchmarks --smoke --out-dir /tmp/b   # tiny sizes, no Annif install (CI, ~1 min)
 
-Sections: quality (ecs-tagger and ablations), zeroshot, annif (installs Annif into
+Sections: quality (ecs-tagger and ablations), zeroshot, variants (changes of the training recipe,
+scored by kind of text; fine-tuned encoder layers on request), annif (installs Annif into
 benchmarks/.annif-venv on first use), speed (installs ONNX Runtime into benchmarks/.ort-venv), setfit
 (time-boxed, one fold by default).
 """
@@ -22,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import BENCH_DIR, RunOptions, command_line, log, save_json
+from benchmarks.variants import DEFAULT_VARIANTS, parse_variant
 
-SECTIONS = ("quality", "zeroshot", "annif", "speed", "setfit")
+SECTIONS = ("quality", "zeroshot", "variants", "annif", "speed", "setfit")
 
 
 def parse(argv: list[str]) -> RunOptions:
@@ -59,10 +63,28 @@ def parse(argv: list[str]) -> RunOptions:
     )
     parser.add_argument("--onnx", choices=("auto", "never", "installed"), default="auto")
     parser.add_argument("--speed-docs", type=int, default=1000)
-    parser.add_argument("--variant-docs", type=int, default=100)
+    parser.add_argument(
+        "--variant-docs",
+        type=int,
+        default=100,
+        help="descriptions each encoder variant encodes (speed)",
+    )
     parser.add_argument("--setfit-minutes", type=float, default=5.0)
     parser.add_argument("--setfit-folds", type=int, default=1)
+    parser.add_argument(
+        "--variants",
+        default="",
+        help="comma-separated variants for the variants section, e.g. "
+        "baseline,titles+kind-thresholds,baseline@ft (modifiers joined by +, vectors after @: "
+        "shipped, fp32, int8, ft); default: " + ",".join(DEFAULT_VARIANTS),
+    )
     args = parser.parse_args(argv)
+    variants = tuple(v for v in args.variants.split(",") if v)
+    for name in variants:
+        try:
+            parse_variant(name)
+        except ValueError as error:
+            parser.error(str(error))
     sections = tuple(s for s in (args.only.split(",") if args.only else SECTIONS) if s)
     unknown = set(sections) | {s for s in args.skip.split(",") if s}
     unknown -= set(SECTIONS)
@@ -84,6 +106,7 @@ def parse(argv: list[str]) -> RunOptions:
         variant_docs=args.variant_docs,
         setfit_minutes=0.05 if args.smoke else args.setfit_minutes,
         setfit_folds=args.setfit_folds,
+        variants=variants,
         command=command_line(argv),
     )
 
@@ -113,6 +136,10 @@ def run_section(name: str, options: RunOptions, results: dict[str, Any]) -> Any:
         from benchmarks.quality import run_zeroshot
 
         return run_zeroshot(options)
+    if name == "variants":
+        from benchmarks.variants import run_variants
+
+        return run_variants(options)
     if name == "annif":
         from benchmarks import annif_bench
 

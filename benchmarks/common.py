@@ -1,8 +1,11 @@
-"""Shared pieces of the benchmark suite: run options, the labelled data and its folds, timing.
+"""Shared pieces of the benchmark suite: run options, the labelled data and its folds, the shipped
+settings and the texts' analyses and vectors, scoring, timing; and the set-up the notebook checks
+share with the tests (scratch folders for Jupyter and matplotlib, earlier reviews).
 
 Every system is scored on the same split: ``folds_for(any_area, groups, 5, random_state=0)`` over
 the labelled rows plus their English parallel texts (the split `ecs_tagger.model.training.cross_validate`
-uses), and only the labelled (Swedish) rows are scored.
+uses, via `training_folds`: title-only copies follow their record), and only the labelled (Swedish)
+rows are scored.
 """
 
 from __future__ import annotations
@@ -17,10 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from ecs_tagger.coordinators.corrections import CorrectionStore
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = ROOT / "benchmarks"
@@ -36,13 +42,14 @@ class RunOptions:
 
     smoke: bool = False
     out_dir: Path = BENCH_DIR
-    sections: tuple[str, ...] = ("quality", "zeroshot", "annif", "speed", "setfit")
+    sections: tuple[str, ...] = ("quality", "zeroshot", "variants", "annif", "speed", "setfit")
     annif: str = "auto"  # auto: install unless --smoke; never: skip; installed: only if present
     onnx: str = "auto"
     speed_docs: int = 1000
     variant_docs: int = 300
     setfit_minutes: float = 12.0
     setfit_folds: int = 1
+    variants: tuple[str, ...] = ()  # empty: benchmarks.variants' defaults
     command: str = "python -m benchmarks"
     work_dir: Path = field(default_factory=lambda: Path("/tmp"))
 
@@ -93,22 +100,39 @@ def _smoke_subset(labelled: pd.DataFrame, size: int) -> pd.DataFrame:
 
 
 @cache
-def labelled_data(n_labelled: int | None = None) -> LabelledData:
-    """The training recipe's rows (labels + English parallels) and the shared 5-fold split."""
-    from ecs_tagger.model.classifier import folds_for
+def labelled_data(n_labelled: int | None = None, titles: str = "none") -> LabelledData:
+    """The training recipe's rows (labels + English parallels) and the shared 5-fold split.
+
+    `titles="score"` adds a title-only copy of every labelled record (weight 0, not in the
+    headline scores); a copy follows its record's fold, so the folds of every record stay the same.
+    """
     from ecs_tagger.model.recipes import corpus_training_frames
     from ecs_tagger.model.taxonomy import default_taxonomy
-    from ecs_tagger.model.training import TrainingSet
+    from ecs_tagger.model.training import TrainingSet, training_folds
 
-    labelled, extra = corpus_training_frames()
+    labelled, extra = corpus_training_frames(titles=titles)
     if n_labelled is not None:
         labelled = _smoke_subset(labelled, n_labelled)
         extra = extra[extra["group"].isin(set(labelled["id"]))]
     frame = pd.concat([labelled, extra], ignore_index=True)
     taxonomy = default_taxonomy()
     training = TrainingSet.from_frame(frame, taxonomy)
-    folds = folds_for(training.labels.any(axis=1), training.groups, FOLDS, RANDOM_STATE)
+    folds = training_folds(training, FOLDS, RANDOM_STATE)
     return LabelledData(frame, training, folds, taxonomy.codes)
+
+
+def rows_in_rounds(data: LabelledData, rounds: frozenset[int]) -> np.ndarray:
+    """Which rows belong to a record of the given labelling rounds (a row's round is its
+    record's: English parallels and title copies follow their record through `group`)."""
+    from ecs_tagger.corpus import load_labels
+
+    labels = load_labels()
+    round_of = dict(zip(labels["id"].astype(str), labels["round"].astype(int), strict=True))
+    groups = data.frame["group"].fillna(data.frame["id"]).astype(str)
+    unknown = sorted(set(groups) - set(round_of))
+    if unknown:
+        raise ValueError(f"rows of records in no labels file: {', '.join(unknown[:5])}")
+    return groups.map(lambda group: round_of[group] in rounds).to_numpy(dtype=bool)
 
 
 def speed_texts(n: int, max_chars: int | None = None) -> list[str]:
@@ -121,6 +145,54 @@ def speed_texts(n: int, max_chars: int | None = None) -> list[str]:
     texts = texts[texts.str.len() > 0].drop_duplicates()
     sample = texts.sample(n=min(n, len(texts)), random_state=RANDOM_STATE)
     return [text[:max_chars] for text in sample] if max_chars else sample.tolist()
+
+
+# -- the shipped settings, the texts' analyses and vectors ----------------------------------------
+_DOCUMENTS: dict[Any, Any] = {}
+_EMBEDDINGS: dict[Any, np.ndarray] = {}
+
+
+def shipped_settings() -> Any:
+    """TrainSettings of the shipped model (models/default/manifest.json)."""
+    from ecs_tagger.embedding.encoder import EmbedderSettings
+    from ecs_tagger.model.training import TrainSettings
+    from ecs_tagger.preprocess import PreprocessSettings
+
+    manifest = json.loads((ROOT / "models" / "default" / "manifest.json").read_text("utf-8"))
+    raw = dict(manifest["settings"])
+    raw["preprocess"] = PreprocessSettings(**raw["preprocess"])
+    raw["embedder"] = EmbedderSettings(**raw["embedder"])
+    return TrainSettings(**raw)
+
+
+def documents_for(data: LabelledData, preprocess: Any) -> list[Any]:
+    """The preprocessed training texts (computed once per data set and settings in a process)."""
+    from ecs_tagger.preprocess import Preprocessor
+
+    key = (id(data), preprocess)
+    if key not in _DOCUMENTS:
+        started = time.perf_counter()
+        _DOCUMENTS[key] = Preprocessor(preprocess).process_many(data.training.texts)
+        log(
+            f"preprocessed {len(data.training.texts)} texts ({preprocess}) in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
+    return _DOCUMENTS[key]
+
+
+def embeddings_for(data: LabelledData, preprocess: Any, embedder_settings: Any) -> np.ndarray:
+    """Embeddings of the clean texts (shared cache: only texts never seen before are encoded)."""
+    from ecs_tagger.embedding.encoder import Embedder
+
+    documents = documents_for(data, preprocess)
+    key = (id(data), tuple(d.clean for d in documents).__hash__(), embedder_settings)
+    if key not in _EMBEDDINGS:
+        started = time.perf_counter()
+        embedder = Embedder(embedder_settings)
+        _EMBEDDINGS[key] = embedder.embed_documents([d.clean for d in documents])
+        embedder.close()
+        log(f"embeddings ({embedder_settings}) in {time.perf_counter() - started:.0f} s")
+    return _EMBEDDINGS[key]
 
 
 # -- scoring ---------------------------------------------------------------------------------------
@@ -242,3 +314,61 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"not JSON: {type(value)}")
+
+
+# -- notebooks: scratch folders and earlier reviews (tests/ and notebook_screenshots.py) ----------
+#: Where Jupyter, IPython and matplotlib keep settings and runtime files, inside a scratch folder
+#: (dot-folders: the folder may be JupyterLab's root, whose file browser then hides them).
+TOOL_DIRS = {
+    "JUPYTER_CONFIG_DIR": ".jupyter/config",
+    "JUPYTER_DATA_DIR": ".jupyter/data",
+    "JUPYTER_RUNTIME_DIR": ".jupyter/runtime",
+    "IPYTHONDIR": ".ipython",
+    "MPLCONFIGDIR": ".matplotlib",
+}
+
+
+def use_scratch_dirs(folder: Path, **more: str) -> None:
+    """Point Jupyter's, IPython's and matplotlib's settings and runtime folders, and the `more`
+    variables (name=folder relative to `folder`), into `folder`, creating them.
+
+    Set before those libraries are imported; processes started later (notebook kernels,
+    JupyterLab) inherit them, so nothing is written into the user's home folder."""
+    for variable, relative in {**TOOL_DIRS, **more}.items():
+        (folder / relative).mkdir(parents=True, exist_ok=True)
+        os.environ[variable] = str(folder / relative)
+
+
+#: Earlier reviews of a registry's first rows: the areas the reviewer set, and a comment (the
+#: tagger's own areas are not consulted: every review starts from none).
+EARLIER_REVIEWS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("food",), ""),
+    ((), ""),
+    (("energy", "industry"), "both"),
+)
+
+
+def seed_reviews(
+    path: Path, registry: pd.DataFrame, reviewer: str, count: int = 3
+) -> CorrectionStore:
+    """A corrections file at `path` holding the first `count` EARLIER_REVIEWS, one for each of the
+    registry's first rows (columns id and text), as a coordinator's earlier session left them,
+    so a notebook opened again has reviews to show, draw and retrain with. Returns the store."""
+    from ecs_tagger.coordinators.corrections import CorrectionStore
+
+    if count > len(EARLIER_REVIEWS):
+        raise ValueError(f"at most {len(EARLIER_REVIEWS)} earlier reviews, not {count}")
+    store = CorrectionStore(path)
+    rows = registry.head(count)
+    for row_id, text, (areas, comment) in zip(
+        rows["id"], rows["text"], EARLIER_REVIEWS, strict=False
+    ):
+        store.record(
+            row_id,
+            text=text,
+            old_areas=[],
+            new_areas=list(areas),
+            reviewer=reviewer,
+            comment=comment,
+        )
+    return store

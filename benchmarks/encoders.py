@@ -20,7 +20,7 @@ def document_prompt(model_dir: Path) -> str:
     """The text the shipped model's embedder puts before each document piece."""
     import json
 
-    from benchmarks.quality import shipped_settings
+    from benchmarks.common import shipped_settings
 
     name = getattr(shipped_settings().embedder, "document_prompt", "passage")
     config = json.loads((model_dir / "config_sentence_transformers.json").read_text("utf-8"))

@@ -34,7 +34,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks.common import ROOT, seed_reviews, use_scratch_dirs
+
 NOTEBOOKS = ROOT / "notebooks"
 NAMES = ("review_tags.ipynb", "similar_initiatives.ipynb")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -79,28 +80,6 @@ def check_requirements() -> None:
         )
 
 
-def seed_corrections(path: Path, rows: int) -> None:
-    """Three earlier reviews (as in tests/test_notebooks.py), so the pictures and the retraining
-    have something to show."""
-    from ecs_tagger.coordinators.corrections import CorrectionStore
-    from ecs_tagger.coordinators.review import load_registry
-
-    registry = load_registry(limit=rows)
-    store = CorrectionStore(path)
-    texts = dict(zip(registry["id"], registry["text"], strict=True))
-    first, second, third = registry["id"].tolist()[:3]
-    store.record(first, text=texts[first], old_areas=[], new_areas=["food"], reviewer="screenshots")
-    store.record(second, text=texts[second], old_areas=[], new_areas=[], reviewer="screenshots")
-    store.record(
-        third,
-        text=texts[third],
-        old_areas=[],
-        new_areas=["energy", "industry"],
-        reviewer="screenshots",
-        comment="both",
-    )
-
-
 def execute_notebooks(work: Path, rows: int, timeout: int) -> list[str]:
     """Runs both notebooks (working folder notebooks/, as in the tests) and writes them, with their
     outputs and widget state, into `work`. Returns the errors the notebooks raised."""
@@ -119,7 +98,10 @@ def execute_notebooks(work: Path, rows: int, timeout: int) -> list[str]:
             "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         }
     )
-    seed_corrections(work / "corrections.jsonl", rows)
+    from ecs_tagger.coordinators.review import load_registry
+
+    # three earlier reviews (as in tests/test_notebooks.py): something to show and retrain with
+    seed_reviews(work / "corrections.jsonl", load_registry(limit=rows), reviewer="screenshots")
     problems = []
     for name in NAMES:
         started = time.monotonic()
@@ -308,16 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("ECS_TAGGER_CACHE", str(Path.home() / ".cache" / "ecs-tagger"))
 
     work = Path(tempfile.mkdtemp(prefix="ecs-tagger-screenshots-"))
-    # Jupyter's and IPython's settings and runtime files stay in the temporary folder.
-    for variable, folder in {
-        "JUPYTER_CONFIG_DIR": ".jupyter/config",
-        "JUPYTER_DATA_DIR": ".jupyter/data",
-        "JUPYTER_RUNTIME_DIR": ".jupyter/runtime",
-        "IPYTHONDIR": ".ipython",
-        "MPLCONFIGDIR": ".matplotlib",
-    }.items():
-        (work / folder).mkdir(parents=True, exist_ok=True)
-        os.environ[variable] = str(work / folder)
+    # Jupyter's, IPython's and matplotlib's settings and runtime files stay in the temporary folder.
+    use_scratch_dirs(work)
     problems: list[str] = []
     lab = driver = None
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import replace
 from typing import Any
@@ -10,30 +9,17 @@ from typing import Any
 import numpy as np
 
 from benchmarks.common import (
-    ROOT,
     LabelledData,
     RunOptions,
     best_threshold,
+    documents_for,
+    embeddings_for,
     labelled_data,
     log,
+    rows_in_rounds,
     score_predictions,
+    shipped_settings,
 )
-
-_DOCUMENTS: dict[Any, Any] = {}
-_EMBEDDINGS: dict[Any, np.ndarray] = {}
-
-
-def shipped_settings() -> Any:
-    """TrainSettings of the shipped model (models/default/manifest.json)."""
-    from ecs_tagger.embedding.encoder import EmbedderSettings
-    from ecs_tagger.model.training import TrainSettings
-    from ecs_tagger.preprocess import PreprocessSettings
-
-    manifest = json.loads((ROOT / "models" / "default" / "manifest.json").read_text("utf-8"))
-    raw = dict(manifest["settings"])
-    raw["preprocess"] = PreprocessSettings(**raw["preprocess"])
-    raw["embedder"] = EmbedderSettings(**raw["embedder"])
-    return TrainSettings(**raw)
 
 
 def ablations(smoke: bool) -> list[tuple[str, str, Any]]:
@@ -86,48 +72,9 @@ TRAIN_ROUNDS = {"round1-only": frozenset({1})}
 
 
 def training_rounds(data: LabelledData, rounds: frozenset[int]) -> Any:
-    """`data.training` with weight 0 (scored, never trained on) for rows of other rounds.
-
-    A row's round is its record's (English parallels follow their record through `group`)."""
-    from ecs_tagger.corpus import load_labels
-
-    labels = load_labels()
-    round_of = dict(zip(labels["id"].astype(str), labels["round"].astype(int), strict=True))
-    groups = data.frame["group"].fillna(data.frame["id"]).astype(str)
-    unknown = sorted(set(groups) - set(round_of))
-    if unknown:
-        raise ValueError(f"rows of records in no labels file: {', '.join(unknown[:5])}")
-    keep = groups.map(lambda group: round_of[group] in rounds).to_numpy()
+    """`data.training` with weight 0 (scored, never trained on) for rows of other rounds."""
+    keep = rows_in_rounds(data, rounds)
     return replace(data.training, weights=np.where(keep, data.training.weights, 0.0))
-
-
-def documents_for(data: LabelledData, preprocess: Any) -> list[Any]:
-    from ecs_tagger.preprocess import Preprocessor
-
-    key = (id(data), preprocess)
-    if key not in _DOCUMENTS:
-        started = time.perf_counter()
-        _DOCUMENTS[key] = Preprocessor(preprocess).process_many(data.training.texts)
-        log(
-            f"preprocessed {len(data.training.texts)} texts ({preprocess}) in "
-            f"{time.perf_counter() - started:.0f} s"
-        )
-    return _DOCUMENTS[key]
-
-
-def embeddings_for(data: LabelledData, preprocess: Any, embedder_settings: Any) -> np.ndarray:
-    """Embeddings of the clean texts (shared cache: only texts never seen before are encoded)."""
-    from ecs_tagger.embedding.encoder import Embedder
-
-    documents = documents_for(data, preprocess)
-    key = (id(data), tuple(d.clean for d in documents).__hash__(), embedder_settings)
-    if key not in _EMBEDDINGS:
-        started = time.perf_counter()
-        embedder = Embedder(embedder_settings)
-        _EMBEDDINGS[key] = embedder.embed_documents([d.clean for d in documents])
-        embedder.close()
-        log(f"embeddings ({embedder_settings}) in {time.perf_counter() - started:.0f} s")
-    return _EMBEDDINGS[key]
 
 
 def run_ecs(options: RunOptions) -> dict[str, Any]:

@@ -116,7 +116,7 @@ def embed_fp32(model: Any, pieces: list[str], owners: list[int], n: int) -> np.n
 
 
 def run_setfit(options: RunOptions) -> dict[str, Any]:
-    from benchmarks.quality import documents_for, embeddings_for, shipped_settings
+    from benchmarks.common import documents_for, embeddings_for, shipped_settings
     from ecs_tagger.model.classifier import AreaFeatures
     from ecs_tagger.model.metrics import multilabel_report
     from ecs_tagger.model.training import PreparedData, fit_classifier

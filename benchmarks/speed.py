@@ -363,7 +363,7 @@ def variant_quality(
     options: RunOptions, work: Path, variants: list[str], ort: str | None
 ) -> dict[str, Any]:
     """Macro-F1 on the shared folds with training embeddings from each numerics-changing variant."""
-    from benchmarks.quality import documents_for, embeddings_for, shipped_settings
+    from benchmarks.common import documents_for, embeddings_for, shipped_settings
     from ecs_tagger.model.training import PreparedData, cross_validate
 
     data = labelled_data(options.n_labelled)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
+from benchmarks.common import use_scratch_dirs
 
 from ecs_tagger.config import CACHE_ENV, corpus_dir
 
@@ -26,16 +27,7 @@ os.environ.setdefault(CACHE_ENV, str(Path.home() / ".cache" / "ecs-tagger"))
 # Dask's scratch space, matplotlib's and IPython's/Jupyter's settings and runtime files (set before
 # any test imports them; subprocesses such as notebook kernels inherit them).
 SESSION_TMP = Path(tempfile.mkdtemp(prefix="ecs-tagger-tests-"))
-for _variable, _folder in {
-    "DASK_TEMPORARY_DIRECTORY": "dask",
-    "MPLCONFIGDIR": "matplotlib",
-    "IPYTHONDIR": "ipython",
-    "JUPYTER_CONFIG_DIR": "jupyter/config",
-    "JUPYTER_DATA_DIR": "jupyter/data",
-    "JUPYTER_RUNTIME_DIR": "jupyter/runtime",
-}.items():
-    (SESSION_TMP / _folder).mkdir(parents=True, exist_ok=True)
-    os.environ[_variable] = str(SESSION_TMP / _folder)
+use_scratch_dirs(SESSION_TMP, DASK_TEMPORARY_DIRECTORY="dask")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -16,8 +16,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # the benchmarks package lives at the repository root
-    sys.path.insert(0, str(ROOT))
 
 
 def test_pure_helpers() -> None:
@@ -38,6 +36,15 @@ def test_pure_helpers() -> None:
     y = np.array([True, True, False, False, False])
     threshold = best_threshold(y, np.array([0.9, 0.8, 0.3, 0.2, 0.1]))
     assert 0.3 < threshold <= 0.8
+
+    from benchmarks.variants import parse_variant
+
+    variant, words = parse_variant("titles-w0.5+kind-thresholds@ft")
+    assert "title" in variant.train_kinds and variant.title_weight == 0.5
+    assert variant.kind_thresholds and variant.vectors == "ft" and "fine-tuned" in words
+    assert parse_variant("baseline")[0].vectors == "shipped"
+    with pytest.raises(ValueError, match="unknown variant"):
+        parse_variant("titles+nonsense")
 
 
 def test_smoke_run_writes_results(corpus_root: Path, tmp_path: Path) -> None:
@@ -66,7 +73,7 @@ def test_smoke_run_writes_results(corpus_root: Path, tmp_path: Path) -> None:
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert results["meta"]["smoke"] is True
     sections = results["sections"]
-    assert {"quality", "zeroshot", "speed", "setfit"} <= set(sections)
+    assert {"quality", "zeroshot", "variants", "speed", "setfit"} <= set(sections)
     assert sections["quality"]["data"]["folds_match_cross_validate"] is True
 
     from benchmarks.report import CORE_ROWS
@@ -80,10 +87,18 @@ def test_smoke_run_writes_results(corpus_root: Path, tmp_path: Path) -> None:
         "### Where ecs-tagger loses",
         "## Speed and memory on this machine",
         "### Tagging 20 Projektbanken",
+        "## Variants of the training recipe, by kind of text",
         "### The encoder against the arithmetic limit",
         "## SetFit-style",
     ):
         assert heading in text, heading
+    variants = sections["variants"]["data"]
+    assert variants["variants"]["baseline"]["report"]["macro_f1"] == pytest.approx(
+        sections["quality"]["data"]["systems"]["ecs-tagger"]["report"]["macro_f1"]
+    ), "the variants' baseline is the shipped recipe on the same folds"
+    for name in ("baseline", "baseline@ft"):
+        assert {"projektbanken", "english", "title"} <= set(variants["variants"][name]["by_kind"])
+    assert len(variants["finetuning"]) == 5, "the encoder is fine-tuned inside each fold"
     speed = sections["speed"]["data"]
     for mode in ("cold", "warm", "cached"):
         assert speed["ecs_tagger"][mode]["n_docs"] == 20

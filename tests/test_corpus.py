@@ -69,5 +69,5 @@ def test_a_model_record_of_labels_files_tells_new_and_changed_files(tmp_path: Pa
         "train_labels_round2.jsonl"
     ]
     assert len(load_labels(tmp_path, ["train_labels.jsonl"])) == 1
-    with pytest.raises(InputError, match="train_labels_round9.jsonl"):
+    with pytest.raises(InputError, match=r"train_labels_round9\.jsonl"):
         label_files(tmp_path, ["train_labels_round9.jsonl"])

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from benchmarks.common import seed_reviews
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -113,23 +114,10 @@ def test_review_notebook_runs_top_to_bottom(
 ) -> None:
     """Earlier reviews are in the corrections file (the notebook was opened before): the notebook
     shows them, draws them, retrains with them (no cross-validation in CI) and exports them."""
-    from ecs_tagger.coordinators.corrections import CorrectionStore
     from ecs_tagger.coordinators.review import load_registry
 
     registry = load_registry(corpus_root=corpus_root, limit=ROWS)
-    store = CorrectionStore(tmp_path / "corrections.jsonl")
-    first, second, third = registry["id"].tolist()[:3]
-    texts = dict(zip(registry["id"], registry["text"], strict=True))
-    store.record(first, text=texts[first], old_areas=[], new_areas=["food"], reviewer="CI")
-    store.record(second, text=texts[second], old_areas=[], new_areas=[], reviewer="CI")
-    store.record(
-        third,
-        text=texts[third],
-        old_areas=[],
-        new_areas=["energy", "industry"],
-        reviewer="CI",
-        comment="both",
-    )
+    store = seed_reviews(tmp_path / "corrections.jsonl", registry, reviewer="CI")
     before = store.path.read_bytes()
     notebook = _run(
         "review_tags.ipynb",
@@ -241,15 +229,10 @@ def test_the_notebooks_in_swedish_show_no_english(
 ) -> None:
     """LANGUAGE = "sv" (ECS_TAGGER_NOTEBOOK_LANGUAGE=sv): outputs, widgets and progress bars of
     both notebooks are Swedish (the figures' texts are checked in tests/test_widgets.py)."""
-    from ecs_tagger.coordinators.corrections import CorrectionStore
     from ecs_tagger.coordinators.review import load_registry
 
     registry = load_registry(corpus_root=corpus_root, limit=ROWS)
-    store = CorrectionStore(tmp_path / "corrections.jsonl")
-    first, second = registry["id"].tolist()[:2]
-    texts = dict(zip(registry["id"], registry["text"], strict=True))
-    store.record(first, text=texts[first], old_areas=[], new_areas=["food"], reviewer="CI")
-    store.record(second, text=texts[second], old_areas=[], new_areas=[], reviewer="CI")
+    store = seed_reviews(tmp_path / "corrections.jsonl", registry, reviewer="CI", count=2)
     found: dict[str, list[str]] = {}
     for name in ("review_tags.ipynb", "similar_initiatives.ipynb"):
         notebook = _run(

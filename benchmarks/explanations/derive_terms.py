@@ -45,14 +45,12 @@ _WORD = re.compile(r"[A-Za-zÅÄÖÉÜåäöéüæøÆØ][\wåäöÅÄÖ-]*")
 
 
 def labelled_texts() -> pd.DataFrame:
-    from ecs_tagger.corpus import _read_jsonl, corpus_path, load_projektbanken, load_swecris
+    from ecs_tagger.corpus import load_labels, load_projektbanken, load_swecris
 
-    labels = pd.concat(
-        [
-            pd.DataFrame(list(_read_jsonl(corpus_path(f"labels/{name}"))))
-            for name in ("train_labels.jsonl", "train_labels_round2.jsonl")
-        ]
-    ).drop_duplicates("id", keep="last")
+    labels = load_labels()
+    labels = labels[
+        labels["label_file"].isin(("train_labels.jsonl", "train_labels_round2.jsonl"))
+    ].copy()
     projects = load_projektbanken().set_index("id")["text"]
     swecris = load_swecris().set_index("id")["text_sv"]
     labels["text"] = [

@@ -2,7 +2,7 @@
 
 Each variant is a change of one side of the hybrid ``(dense + w * lexical) / (1 + w)`` of
 :mod:`ecs_tagger.index.lexical`, with ``w`` and the cross-language slope refitted on the index
-(:func:`ecs_tagger.index.lexical._fit`), never on the grades. All are computed as full
+(:func:`ecs_tagger.index.lexical.fit_fusion`), never on the grades. All are computed as full
 rows x rows score matrices (2,106 rows: about 35 MB each), so none needs a new encoding.
 
 - ``hyb_whole``: lexical tokens without the compound parts (ablation: the index's lemmas carry
@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from ecs_tagger.index.lexical import _fit, lexical_space, tfidf_rows
+from ecs_tagger.index.lexical import fit_fusion, lexical_space, tfidf_rows
 
 VARIANTS = (
     "hyb_whole",
@@ -82,7 +82,7 @@ def _basics() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _fused(matrix: sparse.csr_matrix, query: sparse.csr_matrix | None = None) -> np.ndarray:
     """Hybrid matrix of an L2-normalised tf-idf matrix, weight and slope refitted on it."""
     dense, same, languages = _basics()
-    weight, slope = _fit(_index().search_vectors, matrix, languages)
+    weight, slope = fit_fusion(_index().search_vectors, matrix, languages)
     print(f"  weight {weight:.2f}, slope {slope:.3f}", file=sys.stderr)
     lexical = ((matrix if query is None else query) @ matrix.T).toarray()
     lexical = np.where(same, lexical, slope * dense)
@@ -203,7 +203,7 @@ def _prf(k: int, beta: float, matrix: sparse.csr_matrix | None = None) -> np.nda
     dense_vectors = index.search_vectors.astype(np.float64)
     query_dense = dense_vectors + beta * dense_vectors[top].mean(axis=1)
     query_dense /= np.linalg.norm(query_dense, axis=1, keepdims=True)
-    weight, slope = _fit(index.search_vectors, base, _basics()[2])
+    weight, slope = fit_fusion(index.search_vectors, base, _basics()[2])
     n = base.shape[0]
     mean_of_top = sparse.csr_matrix(
         (np.full(n * k, 1.0 / k), (np.repeat(np.arange(n), k), top.ravel())), shape=(n, n)

@@ -94,10 +94,11 @@ def fuse(
     return (dense + space.weight * lexical) / (1 + space.weight)
 
 
-def _fit(
+def fit_fusion(
     dense_vectors: np.ndarray, matrix: sparse.csr_matrix, languages: np.ndarray
 ) -> tuple[float, float]:
-    """(weight, slope) from a seeded sample of rows (see the module docstring)."""
+    """(weight, slope) of :func:`fuse` for rows with these dense vectors, tf-idf `matrix` and
+    `languages`, from a seeded sample of rows (see the module docstring)."""
     n = matrix.shape[0]
     if n < 3 or matrix.nnz == 0:
         return 0.0, 0.0
@@ -135,7 +136,7 @@ def lexical_space(index: RegistryIndex) -> LexicalSpace:
     idf = np.array([idf_map[lemma] for lemma in sorted(idf_map)], dtype=np.float64)
     matrix = tfidf_rows(index.rows["lemmas"].tolist(), vocabulary, idf)
     languages = index.rows["language"].astype(str).to_numpy()
-    weight, slope = _fit(index.search_vectors, matrix, languages)
+    weight, slope = fit_fusion(index.search_vectors, matrix, languages)
     space = LexicalSpace(matrix, vocabulary, idf, languages, weight, slope)
     _CACHE[index] = (id(index.rows), space)
     return space

@@ -17,7 +17,7 @@ from ecs_tagger.corpus import load_training_data
 from ecs_tagger.embedding.encoder import EmbedderSettings
 from ecs_tagger.model.training import TrainSettings
 
-#: The encoder quantisation of the shipped recipe, chosen by CV (benchmarks/RESULTS_v2.md): "int8"
+#: The encoder quantisation of the shipped recipe, chosen by CV (benchmarks/RESULTS.md, "Earlier experiments (tagger v2 round)"): "int8"
 #: (torch dynamic) costs 0.023 macro-F1 on all labels, more than the 0.005 allowed, so fp32 stays.
 SHIPPED_QUANTIZE = "none"
 #: The encoder precision of the shipped recipe: "auto" computes in bf16 where the CPU has native
@@ -25,7 +25,7 @@ SHIPPED_QUANTIZE = "none"
 SHIPPED_PRECISION = "auto"
 #: Title copies in the shipped recipe: "score" (predicted and reported in cross-validation, never
 #: trained on). As training rows ("train") they raise CV on titles alone (0.58 → 0.65) but lower it
-#: on full descriptions and abstracts by 0.016-0.02 (benchmarks/RESULTS_v2.md).
+#: on full descriptions and abstracts by 0.016-0.02 (benchmarks/RESULTS.md, "Earlier experiments (tagger v2 round)").
 SHIPPED_TITLES = "score"
 
 
