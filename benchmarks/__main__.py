@@ -7,7 +7,8 @@
     python -m benchmarks --smoke --out-dir /tmp/b   # tiny sizes, no Annif install (CI, ~1 min)
 
 Sections: quality (ecs-tagger and ablations), zeroshot, variants (changes of the training recipe,
-scored by kind of text; fine-tuned encoder layers on request), annif (installs Annif into
+scored by kind of text; fine-tuned encoder layers on request), perturbations (tag flips when a
+text is rewritten in capitals, without diacritics, …), annif (installs Annif into
 benchmarks/.annif-venv on first use), speed (installs ONNX Runtime into benchmarks/.ort-venv), setfit
 (time-boxed, one fold by default).
 """
@@ -27,7 +28,7 @@ from typing import Any
 from benchmarks.common import BENCH_DIR, RunOptions, command_line, log, save_json
 from benchmarks.variants import DEFAULT_VARIANTS, parse_variant
 
-SECTIONS = ("quality", "zeroshot", "variants", "annif", "speed", "setfit")
+SECTIONS = ("quality", "zeroshot", "variants", "perturbations", "annif", "speed", "setfit")
 
 
 def parse(argv: list[str]) -> RunOptions:
@@ -140,6 +141,10 @@ def run_section(name: str, options: RunOptions, results: dict[str, Any]) -> Any:
         from benchmarks.variants import run_variants
 
         return run_variants(options)
+    if name == "perturbations":
+        from benchmarks.perturbations import run_perturbations
+
+        return run_perturbations(options)
     if name == "annif":
         from benchmarks import annif_bench
 

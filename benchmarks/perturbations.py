@@ -172,6 +172,14 @@ def format_table(results: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def run_perturbations(options: Any) -> dict[str, Any]:
+    """The suite's section: the shipped model on `n` texts (10 in a smoke run)."""
+    from ecs_tagger.tagger import Tagger
+
+    sample = sample_texts(10 if options.smoke else 320)
+    return {"texts": len(sample), "models": [flip_rates(Tagger.load(), sample)]}
+
+
 def main(argv: list[str] | None = None) -> int:
     from ecs_tagger.tagger import Tagger
 

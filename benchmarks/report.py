@@ -61,7 +61,7 @@ def render(results: dict[str, Any]) -> str:
         "",
         "Written by `python -m benchmarks` (benchmarks/__main__.py); do not edit by hand. Every",
         "section names the command that produced its figures and when it ran. Re-run one section with",
-        "`python -m benchmarks --only SECTION` (quality, zeroshot, variants, annif, speed, setfit); the others",
+        "`python -m benchmarks --only SECTION` (quality, zeroshot, variants, perturbations, annif, speed, setfit); the others",
         "are kept from the previous run.",
         "",
         f"Machine: {meta.get('cpu', {}).get('model', '?')}, {meta.get('cpu', {}).get('cores', '?')} "
@@ -74,6 +74,7 @@ def render(results: dict[str, Any]) -> str:
         lines += ["**SMOKE RUN** (`--smoke`): tiny sizes, figures mean nothing.", ""]
     lines += _quality(results, sections)
     lines += _variants(sections)
+    lines += _perturbations(sections)
     lines += _speed(sections)
     lines += _setfit(sections)
     lines += _earlier_v2(results.get("earlier", {}).get("tagger_v2"))
@@ -253,6 +254,25 @@ def _variant_tables(variants: dict[str, dict[str, Any]]) -> list[str]:
             )
             out.append(f"| {name} | {label} | {cells} |")
     return out + _what_each_row_is({n: r["description"] for n, r in variants.items()})
+
+
+def _perturbations(sections: dict[str, Any]) -> list[str]:
+    section = sections.get("perturbations")
+    if not section or not section.get("data", {}).get("models"):
+        return []
+    from benchmarks.perturbations import format_table
+
+    data = section["data"]
+    return [
+        *_section_head("Robustness to how a text is written", section),
+        f"Share of {data['texts']} labelled texts whose tag set flips when the text is rewritten "
+        "(`benchmarks/perturbations.py` says what each rewrite does; `title_as_text` compares a "
+        "title alone with the title repeated as its description). Goal: 0 for case and white "
+        "space, at most 2 % for diacritics.",
+        "",
+        format_table(data["models"]),
+        "",
+    ]
 
 
 def _variants(sections: dict[str, Any]) -> list[str]:

@@ -73,7 +73,10 @@ def test_smoke_run_writes_results(corpus_root: Path, tmp_path: Path) -> None:
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert results["meta"]["smoke"] is True
     sections = results["sections"]
-    assert {"quality", "zeroshot", "variants", "speed", "setfit"} <= set(sections)
+    assert {"quality", "zeroshot", "variants", "perturbations", "speed", "setfit"} <= set(sections)
+    flips = sections["perturbations"]["data"]["models"][0]["flips"]
+    assert {"upper", "no_diacritics", "title_as_text"} <= set(flips)
+    assert all(0 <= f["flipped"] <= f["compared"] for f in flips.values())
     assert sections["quality"]["data"]["folds_match_cross_validate"] is True
 
     from benchmarks.report import CORE_ROWS
