@@ -41,3 +41,15 @@ def test_chunk_text_hash_is_taken_after_nfc() -> None:
     decomposed = [unicodedata.normalize("NFD", texts[0]), None, 12]
     assert text_hash(pd.Series(decomposed)) == text_hash(pd.Series(texts))
     assert text_hash(pd.Series(["Vård"])) != text_hash(pd.Series(["Vard"]))
+
+
+def test_a_cell_that_cannot_be_read_as_text_flags_its_row() -> None:
+    """An Excel formula with no calculated value stands for text that is not there: the row is
+    that cell (not_text), even beside text."""
+    from ecs_tagger.tables import FormulaCell
+
+    formula = FormulaCell("=A2")
+    frame = pd.DataFrame(
+        {"a": ["Titel", None, 5], "b": [formula, formula, FormulaCell("=B1")]}, dtype=object
+    )
+    assert join_text_columns(frame, ["a", "b"]).tolist() == [formula, formula, FormulaCell("=B1")]

@@ -470,3 +470,54 @@ def test_excel_ids_dates_and_number_formats(tagger: Tagger, tmp_path: Path) -> N
         (dt.datetime(2023, 5, 1), "yyyy-mm-dd"),
         (250000, "#,##0 kr"),
     ]
+
+
+# -- formulas with no stored result --------------------------------------------------------------
+def _scripted_workbook(path: Path) -> None:
+    """A workbook saved by a script: formulas, no calculated values."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["id", "titel", "beskrivning"])
+    sheet.append(["1", "Mat", '=CONCATENATE("Lokal mat ", "i skolan")'])
+    sheet.append(["2", "Vård", HEALTH])
+    sheet.append(["3", '="Energi"', FOOD])
+    workbook.save(path)
+
+
+FORMULA_STATUS = (
+    "not_text: a formula with no calculated value (open and save the file in Excel or LibreOffice)"
+)
+
+
+def test_formulas_with_no_stored_result_are_named_and_kept(tagger: Tagger, tmp_path: Path) -> None:
+    """The issue's case: every such row became `empty: no text` and the formulas were lost."""
+    import openpyxl
+
+    source = tmp_path / "scripted.xlsx"
+    _scripted_workbook(source)
+    target = tmp_path / "out.xlsx"
+    summary = tag_file(tagger, source, target, "beskrivning", progress=False)
+    statuses = read_table(target)["tag_status"].tolist()
+    assert statuses == [FORMULA_STATUS, "ok", "ok"]
+    assert summary.statuses == {"not_text": 1, "ok": 2}
+    sheet = openpyxl.load_workbook(target).active  # the user's formulas, as formulas
+    assert (sheet["C2"].value, sheet["C2"].data_type) == (
+        '=CONCATENATE("Lokal mat ", "i skolan")',
+        "f",
+    )
+    assert (sheet["B4"].value, sheet["B4"].data_type) == ('="Energi"', "f")
+
+
+def test_a_formula_beside_text_still_flags_the_row(tagger: Tagger, tmp_path: Path) -> None:
+    """Variant: two text columns, a formula in one of them (the row's text is not all there),
+    and CSV output, which writes the formula's text."""
+    source = tmp_path / "scripted.xlsx"
+    _scripted_workbook(source)
+    target = tmp_path / "out.csv"
+    tag_file(tagger, source, target, ["titel", "beskrivning"], progress=False)
+    out = read_table(target)
+    assert out["tag_status"].tolist() == [FORMULA_STATUS, "ok", FORMULA_STATUS]
+    assert out["beskrivning"][0] == '=CONCATENATE("Lokal mat ", "i skolan")'
+    assert out["titel"][2] == '="Energi"'

@@ -13,6 +13,7 @@ import pytest
 from batch_support import ENGLISH, FOOD, HEALTH, NORWEGIAN
 from ecs_tagger.batch import tag_file
 from ecs_tagger.errors import InputError
+from ecs_tagger.tables import read_table
 from ecs_tagger.tagger import Tagger
 
 
@@ -248,3 +249,69 @@ def test_the_registry_language_comes_from_rows_all_over_it() -> None:
     for row, title in enumerate(["Mat", "Energi", "Hållbar energi"]):
         short.add(row, title)  # too short to tell: not counted
     assert not short.counts()
+
+
+# -- a runaway quoted cell: refused before tagging, nothing written ------------------------------
+def test_a_runaway_quote_is_refused_before_any_tagging(tagger: Tagger, tmp_path: Path) -> None:
+    """The issue's case: 6 records, a ” where the closing quote belongs; the run used to write 3
+    rows, one tagged on a mixture of four projects. Now nothing is written or tagged."""
+    lines = [
+        "id,titel,beskrivning",
+        f'1,Mat,"{FOOD}”',
+        f"2,Vård,{HEALTH}",
+        f"3,Engelska,{ENGLISH}",
+        f'4,Norsk,"{NORWEGIAN}"',
+        "5,Kultur,Festivaler i parken",
+        "6,Skog,Virke från länet",
+    ]
+    source = _csv(tmp_path / "in.csv", "\n".join(lines) + "\n")
+    target = tmp_path / "out.csv"
+    with pytest.raises(InputError, match=r"line 2 \(row 1\) opens a quoted cell.*swallowing 3"):
+        tag_file(tagger, source, target, "beskrivning", progress=False)
+    assert list(tmp_path.iterdir()) == [source]  # no output, no work folder
+
+
+# -- Excel output larger than a sheet: refused before tagging ------------------------------------
+@pytest.mark.parametrize(("columns", "total"), [(16_400, "16,407"), (16_378, "16,385")])
+def test_xlsx_output_wider_than_a_sheet_is_refused_before_tagging(
+    tagger: Tagger, tmp_path: Path, columns: int, total: str
+) -> None:
+    """The issue's case (16,400 input columns) and a variant at the edge: 16,378 input columns
+    fit in a sheet, but not with the seven result columns."""
+    header = ["text", *(f"fraga_{i}" for i in range(columns - 1))]
+    source = _csv(tmp_path / "survey.csv", ",".join(header) + "\n" + FOOD + ",1" * (columns - 1))
+    target = tmp_path / "out.xlsx"
+    with pytest.raises(InputError) as caught:
+        tag_file(tagger, source, target, "text", progress=False)
+    message = str(caught.value)
+    assert f"out.xlsx: {total} columns do not fit in an Excel sheet" in message
+    assert "16,384 columns (A to XFD) and 1,048,576 rows" in message
+    assert "write CSV (.csv) or Parquet (.parquet) instead" in message
+    assert list(tmp_path.iterdir()) == [source]
+
+
+# -- other scripts never decide the registry's language ------------------------------------------
+def test_rows_in_other_scripts_are_other_and_do_not_decide_the_language(
+    tagger: Tagger, tmp_path: Path
+) -> None:
+    """The issue's case: Arabic was tagged as English, Ukrainian and Persian called Norwegian, so
+    two such rows made the file Norwegian and every one-word Swedish title was flagged. Variant:
+    a one-word Russian title is flagged too, never given the file's language."""
+    texts = [
+        "مشروع لدعم الزراعة المستدامة والغذاء المحلي في المنطقة",
+        "Проєкт підтримує цифрові послуги для літніх людей у регіоні",
+        "این پروژه از کشاورزی پایدار و غذای محلی در منطقه حمایت می کند",
+        "Mat",
+        "Energi",
+        "Проект",
+        FOOD,
+    ]
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"text": texts}).to_csv(source, index=False)
+    target = tmp_path / "out.csv"
+    summary = tag_file(tagger, source, target, "text", progress=False)
+    statuses = read_table(target)["tag_status"].tolist()
+    assert summary.language == "sv"
+    for status in statuses[:3] + statuses[5:6]:
+        assert status.startswith("untrained_language: language 'other' detected"), status
+    assert statuses[3:5] == ["ok", "ok"] and statuses[6] == "ok"

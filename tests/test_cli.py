@@ -157,3 +157,246 @@ def test_messages_name_options_not_python_arguments() -> None:
 )
 def test_counted(count: int, noun: str, plural: str | None, text: str) -> None:
     assert counted(count, noun, plural) == text
+
+
+# -- flags take no value, and the help says so -----------------------------------------------------
+def test_flags_are_shown_without_a_value() -> None:
+    """The issue's case: `--overwrite <bool>` was shown, but `--overwrite true` is refused."""
+    for path in [[], *command_paths()]:
+        text = help_of(path)
+        assert "<bool>" not in text, (
+            path,
+            [line for line in text.splitlines() if "<bool>" in line],
+        )
+    assert re.search(r"--overwrite\s+Replace an existing output", help_of(["tag"]))
+    done = runner.invoke(
+        app, ["tag", "in.csv", "-o", "out.csv", "--text-col", "t", "--overwrite", "true"]
+    )
+    assert done.exit_code == 2 and "unexpected extra argument" in done.output
+
+
+# -- the same output options for every command that writes results --------------------------------
+def _registry(path: Path) -> Path:
+    """A small registry whose header is written as macOS writes it (NFD), with a hidden space."""
+    import unicodedata
+
+    from batch_support import ENGLISH, FOOD, HEALTH
+
+    header = unicodedata.normalize("NFD", "id\u200b,län ,beskrivning")
+    rows = [
+        ("EX-1", "Uppsala", FOOD),
+        ("EX-2", "Örebro", HEALTH),
+        ("EX-3", "Västmanland", ENGLISH),
+        ("EX-4", "Uppsala", "Solceller och energieffektivisering i fastigheter."),
+    ]
+    path.write_text("\n".join([header, *(",".join(r) for r in rows)]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def index_dir(batch_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index built with the column names typed (found in the NFD header: issue 19, item 13)."""
+    folder = tmp_path_factory.mktemp("cli-index")
+    source = _registry(folder / "reg.csv")
+    command = ["index", "build", str(source), "-o", str(folder / "idx"), "--text-col"]
+    command += ["beskrivning", "--id-col", "id", "--region-col", "län", "-m", str(batch_model)]
+    done = runner.invoke(app, command)
+    assert done.exit_code == 0, done.output
+    assert "indexed 4 rows" in done.output
+    return folder / "idx"
+
+
+def test_similar_writes_json_instead_of_a_traceback_about_pairs(
+    index_dir: Path, tmp_path: Path
+) -> None:
+    """The issue's case: `similar … -o hits.json` ended in a traceback speaking of pairs."""
+    import json
+
+    target = tmp_path / "hits.json"
+    done = runner.invoke(app, ["similar", str(index_dir), "--id", "EX-1", "-o", str(target)])
+    assert done.exit_code == 0, done.output
+    hits = json.loads(target.read_text(encoding="utf-8"))
+    assert [hit["rank"] for hit in hits] == [1, 2, 3] and "EX-1" not in {h["id"] for h in hits}
+    again = runner.invoke(app, ["similar", str(index_dir), "--id", "EX-1", "-o", str(target)])
+    assert again.exit_code == 2 and "exists; use --overwrite to replace it" in again.output
+
+
+@pytest.mark.parametrize(
+    ("command", "suffix"),
+    [
+        (["similar", "{index}", "--id", "EX-2"], ".parquet"),
+        (["similar", "{index}", "--id", "EX-2"], ".xlsx"),
+        (["match", "{index}", "--threshold", "0.01", "--all-regions"], ".json"),
+        (["portfolio", "{index}", "--all-regions"], ".jsonl"),
+        (["portfolio", "{index}", "--all-regions"], ".tsv"),
+        (["similar", "{index}", "--id", "EX-2"], "-jsonl"),
+        (["portfolio", "{index}", "--all-regions"], "-"),
+    ],
+)
+def test_every_results_command_takes_every_format_and_standard_output(
+    index_dir: Path, tmp_path: Path, command: list[str], suffix: str
+) -> None:
+    """Variant: the other formats and commands, and `-` (with --format) for standard output."""
+    import json
+
+    from ecs_tagger.tables import read_table
+
+    args = [part.replace("{index}", str(index_dir)) for part in command]
+    if suffix.startswith("-"):
+        args += ["-o", "-"] + (["--format", suffix[1:]] if suffix != "-" else [])
+        done = CliRunner().invoke(app, args)
+        assert done.exit_code == 0, done.output
+        lines = done.stdout.splitlines()
+        if suffix == "-jsonl":
+            assert [json.loads(line)["rank"] for line in lines] == [1, 2, 3]
+        else:
+            assert lines[0].startswith("region,area,")  # CSV, no byte-order mark
+        return
+    target = tmp_path / f"out{suffix}"
+    done = runner.invoke(app, [*args, "-o", str(target)])
+    assert done.exit_code == 0, done.output
+    if command[0] == "match":  # four short texts: no pair is similar enough, an empty array
+        assert target.read_text(encoding="utf-8") == "[]\n"
+        return
+    written = read_table(target)
+    assert len(written) > 0 and len(written.columns) > 2
+
+
+def test_options_are_named_as_the_command_line_names_them(tmp_path: Path) -> None:
+    """The issue's case: `similar --text … --other-regions` answered `query_regions`."""
+    done = runner.invoke(app, ["similar", str(tmp_path), "--text", "lokal mat", "--other-regions"])
+    assert done.exit_code == 2
+    assert "add --query-region REGION" in done.output and "query_regions" not in done.output
+    # variant: formats that cannot go to standard output, and --format with a file
+    done = runner.invoke(app, ["portfolio", str(tmp_path), "-o", "-", "--format", "xlsx"])
+    assert (
+        done.exit_code == 2 and "xlsx is not text and cannot go to standard output" in done.output
+    )
+    done = runner.invoke(app, ["actors", str(tmp_path), "-o", "a.csv", "--format", "json"])
+    assert done.exit_code == 2 and "--format is for standard output" in done.output
+
+
+def test_tag_writes_json_and_to_standard_output(batch_model: Path, tmp_path: Path) -> None:
+    """The issue's case: `tag -o x.json` was refused and `tag` had no --json; variant: the
+    tagged rows as JSON Lines on standard output, the summary in a file by --json."""
+    import json
+
+    from batch_support import FOOD, HEALTH
+
+    source = tmp_path / "in.csv"
+    source.write_text(f"id,text\n1,{FOOD}\n2,{HEALTH}\n", encoding="utf-8")
+    common = ["--text-col", "text", "-m", str(batch_model)]
+    done = runner.invoke(app, ["tag", str(source), "-o", str(tmp_path / "x.json"), *common])
+    assert done.exit_code == 0, done.output
+    rows = json.loads((tmp_path / "x.json").read_text(encoding="utf-8"))
+    assert [r["id"] for r in rows] == ["1", "2"] and rows[0]["tag_status"] == "ok"
+    summary = tmp_path / "run.json"
+    args = ["tag", str(source), "-o", "-", "--format", "jsonl", "--json", str(summary), *common]
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, done.output
+    assert [json.loads(line)["id"] for line in done.stdout.splitlines()] == ["1", "2"]
+    assert json.loads(summary.read_text(encoding="utf-8"))["output"] == "-"
+    assert sorted(tmp_path.iterdir()) == sorted([source, tmp_path / "x.json", summary])
+
+
+# -- a full disk: what was kept and what to do, not a traceback ----------------------------------
+def _disk_full(*args: object, **kwargs: object) -> None:
+    import errno
+    import os
+
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["ecs_tagger.tables.writing.TableWriter.write", "ecs_tagger.batch.parts.WorkFolder.write_part"],
+    ids=["writing the output", "writing a part file"],
+)
+def test_a_full_disk_says_so_and_resume_finishes_the_run(
+    batch_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """The issue's case (the disk fills while the output is written) and a variant (while a part
+    file of the second chunk is written): exit 1, a message in the CLI's words, nothing lost;
+    after making room, --resume finishes the run."""
+    from batch_support import FOOD, HEALTH
+    from ecs_tagger.batch.parts import WorkFolder
+
+    source = tmp_path / "in.csv"
+    source.write_text(f"text\n{FOOD}\n{HEALTH}\n{FOOD}\n", encoding="utf-8")
+    target = tmp_path / "out.csv"
+    args = ["tag", str(source), "-o", str(target), "--text-col", "text", "-m", str(batch_model)]
+    args += ["--chunk-rows", "2"]
+    if where.endswith("write_part"):
+        original = WorkFolder.write_part
+
+        def fill_at_second(self: WorkFolder, number: int, *rest: object) -> None:
+            if number == 1:
+                _disk_full()
+            original(self, number, *rest)
+
+        monkeypatch.setattr(where, fill_at_second)
+    else:
+        monkeypatch.setattr(where, _disk_full)
+    done = runner.invoke(app, args)
+    assert done.exit_code == 1, done.output
+    assert "Traceback" not in done.output and isinstance(done.exception, SystemExit)
+    message = done.output.strip().splitlines()[-1]
+    assert message.startswith(
+        f"error: the disk is full (no space left on device) while writing {target}."
+    )
+    assert "Nothing is lost: the input is untouched, no partial output was left" in message
+    assert "Make room on the disk and run the same command again with --resume." in message
+    assert not target.exists() and (tmp_path / "out.csv.parts").is_dir()
+    monkeypatch.undo()
+    done = runner.invoke(app, [*args, "--resume"])
+    assert done.exit_code == 0, done.output
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 4
+    done_before = 1 if where.endswith("write_part") else 2
+    assert f"Resumed: {done_before} of 2 chunks already done." in done.output
+
+
+# -- every command finds columns as `tag` does ---------------------------------------------------
+def _labelled(path: Path, header: str) -> Path:
+    from batch_support import TRAINING
+
+    lines = [header] + [f'"{text}",{areas}' for text, areas in TRAINING]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_train_and_evaluate_find_columns_as_tag_does(batch_model: Path, tmp_path: Path) -> None:
+    """The issue's case: a header written decomposed (macOS) and with a zero-width space."""
+    import unicodedata
+
+    header = unicodedata.normalize("NFD", "text\u200b,områden")
+    labels = _labelled(tmp_path / "labels.csv", header)
+    named = ["--labels", str(labels), "--text-col", "text", "--labels-col", "områden"]
+    done = runner.invoke(app, ["evaluate", *named, "-m", str(batch_model), "--json", "-"])
+    assert done.exit_code == 0, done.output
+    assert '"model_version"' in done.output
+    done = runner.invoke(app, ["train", *named, "-o", str(tmp_path / "m"), "--no-cross-validate"])
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "m" / "manifest.json").exists()
+    done = runner.invoke(app, ["evaluate", *named[:3], "Text", "-m", str(batch_model)])
+    assert done.exit_code == 2
+    assert "labels.csv: there is no text column 'Text'" in done.output  # as `tag` says it
+    assert "Did you mean 'text\\u200b'?" in done.output
+
+
+def test_index_update_finds_the_indexed_columns_in_a_re_saved_file(
+    index_dir: Path, batch_model: Path, tmp_path: Path
+) -> None:
+    """Variant: the index was built from an NFD header with hidden spaces; the update file is
+    written composed and clean, and is still matched by the names the index holds."""
+    import shutil
+
+    from batch_support import FOOD
+
+    shutil.copytree(index_dir, tmp_path / "idx")
+    update = tmp_path / "update.csv"
+    update.write_text(f"id,län,beskrivning\nEX-9,Örebro,{FOOD}\n", encoding="utf-8")
+    done = runner.invoke(
+        app, ["index", "update", str(tmp_path / "idx"), str(update), "-m", str(batch_model)]
+    )
+    assert done.exit_code == 0, done.output
+    assert "5 rows" in done.output and "1 added" in done.output

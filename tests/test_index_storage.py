@@ -51,3 +51,30 @@ def test_damaged_index_is_refused(tmp_path: Path) -> None:
         RegistryIndex.load(tmp_path / "idx")
     with pytest.raises(InputError, match="not a registry index"):
         RegistryIndex.load(tmp_path)
+
+
+# -- files others can read ------------------------------------------------------------------------
+def _write_tiny_index(folder: Path) -> None:
+    import pandas as pd
+
+    from ecs_tagger.index.storage import write_index
+
+    rows = pd.DataFrame({"id": ["a"], "regions": [["Uppsala"]], "areas": [["food"]]})
+    write_index(folder, rows, np.ones((1, 4), dtype=np.float32), {"format": "x"})
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640)])
+def test_index_files_get_the_users_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    """The issue's case (umask 022: -rw-r--r--, not -rw-------) and a variant (a group-only
+    share, umask 027: -rw-r-----)."""
+    import os
+
+    previous = os.umask(umask)
+    try:
+        _write_tiny_index(tmp_path / "idx")
+    finally:
+        os.umask(previous)
+    names = sorted(p.name for p in (tmp_path / "idx").iterdir())
+    assert names == ["manifest.json", "rows.parquet", "vectors.npy"]  # no temporary left
+    for name in names:
+        assert (tmp_path / "idx" / name).stat().st_mode & 0o777 == mode, name

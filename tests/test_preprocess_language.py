@@ -269,3 +269,42 @@ def test_corpus_english_abstracts_are_english() -> None:
     codes = [detect_language(text).code for text in sample]
     rate = codes.count("en") / len(codes)
     assert rate >= 0.97, f"en rate {rate:.3f}"
+
+
+# -- scripts the model does not cover: `other`, whatever the length -----------------------------
+OTHER_SCRIPTS = {  # the issue's languages: Arabic was 'en', the others 'no'
+    "arabic": "مشروع لدعم الزراعة المستدامة والغذاء المحلي في المنطقة",
+    "ukrainian": "Проєкт підтримує цифрові послуги для літніх людей у регіоні",
+    "persian": "این پروژه از کشاورزی پایدار و غذای محلی در منطقه حمایت می کند",
+    "russian": "Проект поддерживает цифровые услуги для пожилых людей в регионе",
+    "tigrinya": "እዚ ፕሮጀክት ንዘላቒ ሕርሻን ከባቢያዊ መግብን ይድግፍ",
+}
+
+
+@pytest.mark.parametrize("text", OTHER_SCRIPTS.values(), ids=OTHER_SCRIPTS.keys())
+def test_scripts_the_model_does_not_cover_are_other(text: str) -> None:
+    guess = detect_language(text)
+    assert guess.code == "other" and guess.confidence == 1.0
+    assert is_reliable(text)  # a sure guess: never given the registry's language
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Проект", "other"),  # one word: still sure
+        ("食品供应链", "other"),  # no spaces at all
+        ("Ἔργο ἐνέργειας", "other"),  # Greek
+        ("Projektet samarbetar med föreningen بيت الثقافة i Örebro län.", "sv"),
+        ("Projektet studerar α-synuklein och β-amyloid hos äldre patienter.", "sv"),
+    ],
+)
+def test_one_word_in_another_script_and_swedish_with_a_foreign_name(text: str, code: str) -> None:
+    """Variant: a one-word title, CJK and Greek are other; Swedish text quoting an Arabic name or
+    Greek letters is still Swedish (most of its letters are Latin)."""
+    assert detect_language(text).code == code
+
+
+def test_other_scripts_never_decide_the_registry_language() -> None:
+    counts = {"other": 2, "sv": 1}
+    assert dominant_language(counts) == "sv"
+    assert dominant_language({"other": 5}) == "sv"

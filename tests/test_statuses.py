@@ -132,3 +132,23 @@ def test_statuses_are_joined_and_read_back() -> None:
         "untrained_language"
     )
     assert primary_status("empty: no text; duplicate_id: also in rows 1, 2") == "empty"
+
+
+# -- cells that say why they are not text ---------------------------------------------------------
+def test_a_formula_with_no_calculated_value_is_not_text() -> None:
+    from ecs_tagger.tables import FormulaCell
+
+    assert check_text(FormulaCell("=A1&B1")) == (
+        None,
+        "not_text",
+        "a formula with no calculated value (open and save the file in Excel or LibreOffice)",
+    )
+
+
+def test_any_cell_with_a_not_text_reason_is_not_text() -> None:
+    """Variant: the rule is the cell's `not_text_reason`, not the formula class."""
+
+    class Placeholder:
+        not_text_reason = "a linked object, not text"
+
+    assert check_text(Placeholder()) == (None, "not_text", "a linked object, not text")

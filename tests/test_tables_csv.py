@@ -116,3 +116,33 @@ def test_csv_cells_are_kept_as_they_are_unless_formulas_are_escaped(tmp_path: Pa
         "",
     ]
     assert again["n"].tolist() == ["-1.5", "2.0", "", "3.0", "4.0", "5.0", "6.0", "7.0"]
+
+
+# -- a header longer than the sniffing sample ----------------------------------------------------
+def test_a_header_longer_than_the_sample_is_read_whole(tmp_path: Path) -> None:
+    """The issue's case: a survey export with 4,002 columns (a header of about 200,000
+    characters) gives every column, the last name whole, and the data in the last columns."""
+    names = [f"fraga_{i:04d}_hur_nojd_ar_du_med_insatsen" for i in range(4002)]
+    rows = [",".join(f"svar {row}.{i}" for i in range(4002)) for row in range(3)]
+    source = tmp_path / "survey.csv"
+    source.write_text("\n".join([",".join(names), *rows]) + "\n", encoding="utf-8")
+    assert len(names[0]) * 4002 > 150_000
+    fmt = detect_format(source)
+    assert fmt.columns == tuple(names) and fmt.separator == ","
+    frame = read_table(source)
+    assert frame.shape == (3, 4002)
+    assert frame[names[-1]].tolist() == ["svar 0.4001", "svar 1.4001", "svar 2.4001"]
+
+
+def test_a_long_semicolon_header_with_decimal_commas_in_the_cells(tmp_path: Path) -> None:
+    """Variant: Swedish Excel's ';', a header of 80,000 characters, decimal commas in the data,
+    Windows line ends: the separator is told from the whole header, the last name is whole."""
+    names = [f"Kolumn nummer {i} om insatsen" for i in range(2800)]
+    row = ";".join(f"{i},5" for i in range(2800))
+    source = tmp_path / "semi.csv"
+    source.write_bytes((";".join(names) + "\r\n" + row + "\r\n").encode("utf-8"))
+    assert len(";".join(names)) > 80_000
+    fmt = detect_format(source)
+    assert fmt.separator == ";" and fmt.columns[-1] == "Kolumn nummer 2799 om insatsen"
+    assert fmt.lineterminator == "\r\n"
+    assert read_table(source).iloc[0, -1] == "2799,5"

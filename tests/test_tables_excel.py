@@ -70,6 +70,126 @@ def test_excel_cell_limit_is_reported(tmp_path: Path) -> None:
     assert len(read_table(target)["text"][0]) == 32767
 
 
+# -- control characters: what they mean, not glued words ------------------------------------------
+def test_a_vertical_tab_becomes_a_line_break_and_the_cell_is_named(tmp_path: Path) -> None:
+    """The issue's case: Word's manual line break (a vertical tab) was deleted, gluing the words
+    ("Lokal mat⏎i" -> "Lokal mati"); it is a line break, and the warning names the cell."""
+    target = tmp_path / "out.xlsx"
+    frame = pd.DataFrame({"id": ["1", "2"], "beskrivning": ["Lokal mat\x0bi skolan", "Energi"]})
+    with TableWriter(target) as writer:
+        writer.write(frame)
+    assert read_table(target)["beskrivning"].tolist() == ["Lokal mat\ni skolan", "Energi"]
+    (warning,) = writer.warnings
+    assert "1 cell held control characters" in warning
+    assert "changed: row 1, column 'beskrivning'" in warning
+
+
+def test_page_breaks_and_other_control_characters_in_several_cells(tmp_path: Path) -> None:
+    """Variant: a form feed (a line break), a unit separator (a space) and a NUL and an escape
+    (removed), in two columns and the header; every changed cell is named."""
+    target = tmp_path / "out.xlsx"
+    frame = pd.DataFrame(
+        {
+            "titel": ["Mat", "Sida ett\x0csida två", "Noll\x00byte"],
+            "nyckel": ["a\x1fb", "c", "\x1bd"],
+        }
+    )
+    with TableWriter(target, header=["titel\x0b(sv)", "nyckel"]) as writer:
+        writer.write(frame)
+    again = read_table(target)
+    assert list(again.columns) == ["titel\n(sv)", "nyckel"]
+    assert again["titel\n(sv)"].tolist() == ["Mat", "Sida ett\nsida två", "Nollbyte"]
+    assert again["nyckel"].tolist() == ["a b", "c", "d"]
+    (warning,) = writer.warnings
+    assert warning.startswith("5 cells held control characters")
+    assert (
+        "the header; row 1, column 'nyckel'; row 2, column 'titel'; row 3, column 'titel'; "
+        "row 3, column 'nyckel'"
+    ) in warning
+
+
+# -- a sheet's limits ------------------------------------------------------------------------------
+def test_output_wider_than_a_sheet_is_refused_before_writing(tmp_path: Path) -> None:
+    """The issue's case: 16,400 columns; Excel drops what lies past column XFD."""
+    target = tmp_path / "wide.xlsx"
+    frame = pd.DataFrame({f"fraga_{i}": ["x"] for i in range(16_400)})
+    with pytest.raises(InputError) as caught, TableWriter(target) as writer:
+        writer.write(frame)
+    message = str(caught.value)
+    assert "wide.xlsx: 16,400 columns do not fit in an Excel sheet" in message
+    assert "16,384 columns" in message and "1,048,576 rows" in message
+    assert "write CSV (.csv) or Parquet (.parquet) instead" in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_sheet_limits_at_their_edges() -> None:
+    """Variant: exactly 16,384 columns and 1,048,575 data rows (plus the header) fit; one more
+    of either does not."""
+    from ecs_tagger.tables.excel import MAX_COLUMNS, MAX_ROWS, check_fits
+
+    check_fits(MAX_COLUMNS, MAX_ROWS - 1, "out.xlsx")
+    with pytest.raises(InputError, match=r"out\.xlsx: 16,385 columns do not fit"):
+        check_fits(MAX_COLUMNS + 1, 10, "out.xlsx")
+    with pytest.raises(InputError, match=r"out\.xlsx: 1,048,576 rows and a header do not fit"):
+        check_fits(10, MAX_ROWS, "out.xlsx")
+
+
+# -- formulas without a stored result ------------------------------------------------------------
+def _scripted_workbook(path: Path) -> None:
+    """A workbook as a script writes it: formulas, but no calculated values stored."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["id", "titel", "beskrivning", "belopp"])
+    sheet.append([1, "Mat", '=B2&" i skolan"', "=SUM(10,20)"])
+    sheet.append([2, "Energi", "Solceller på taken", 5])
+    sheet["D2"].number_format = "#,##0"
+    workbook.save(path)
+
+
+def test_a_formula_with_no_stored_result_is_named_and_kept(tmp_path: Path) -> None:
+    """The issue's case: read as a `FormulaCell` (not an empty cell), written back to .xlsx as the
+    user's formula, with its number format."""
+    from ecs_tagger.tables import FormulaCell, read_excel_sheet
+
+    source = tmp_path / "scripted.xlsx"
+    _scripted_workbook(source)
+    full, frame = read_excel_sheet(source, detect_format(source))
+    assert frame.loc[0].tolist() == [
+        1,
+        "Mat",
+        FormulaCell('=B2&" i skolan"'),
+        FormulaCell("=SUM(10,20)"),
+    ]
+    assert frame.loc[1, "beskrivning"] == "Solceller på taken"
+    target = tmp_path / "out.xlsx"
+    with TableWriter(target, output_format(target, full), header=full.header) as writer:
+        writer.write(frame)
+    sheet = openpyxl.load_workbook(target).active  # not data_only: formulas show as such
+    assert [(c.value, c.data_type) for c in sheet[2]][2:] == [
+        ('=B2&" i skolan"', "f"),
+        ("=SUM(10,20)", "f"),
+    ]
+    assert sheet["D2"].number_format == "#,##0"
+
+
+def test_a_formula_with_no_stored_result_in_csv_output_is_its_text(tmp_path: Path) -> None:
+    """Variant: CSV output writes the formula as text; with --escape-formulas it is escaped too."""
+    source = tmp_path / "scripted.xlsx"
+    _scripted_workbook(source)
+    fmt = detect_format(source)
+    frame = read_table(source)
+    plain = tmp_path / "out.csv"
+    with TableWriter(plain, output_format(plain, fmt), header=fmt.header) as writer:
+        writer.write(frame)
+    assert plain.read_text(encoding="utf-8").splitlines()[1] == (
+        '1,Mat,"=B2&"" i skolan""","=SUM(10,20)"'
+    )
+    escaped = tmp_path / "escaped.csv"
+    with TableWriter(escaped, escape_formulas=True) as writer:
+        writer.write(frame)
+    assert read_table(escaped).loc[0, "belopp"] == "'=SUM(10,20)"
+
+
 # -- text is text: never a formula ---------------------------------------------------------------
 FORMULA_LIKE = ['=HYPERLINK("http://evil.example","klicka")', "+46 70 123 45 67", "-5", "@x"]
 

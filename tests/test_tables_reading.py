@@ -14,7 +14,7 @@ from ecs_tagger.tables import detect_format, iter_chunks
     ("name", "content", "message"),
     [
         ("a.xls", b"", r"\.xls files are not supported: .*save it as \.xlsx"),
-        ("a.json", b"[]", r"JSON Lines"),
+        ("a.json", b'{"text": "ett objekt"}', r"a JSON table must be an array of objects"),
         ("a.doc", b"", r"supported: \.csv, \.tsv"),
         ("empty.csv", b"", r"empty"),
         ("missing.csv", None, r"no such file"),

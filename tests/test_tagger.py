@@ -333,3 +333,46 @@ def test_rows_of_weight_zero_are_scored_but_never_trained_on(
         "projektbanken": len(data),
         "title": len(data),
     }
+
+
+# -- the wrong shape is refused, never guessed ---------------------------------------------------
+def test_a_single_string_or_a_dataframe_is_refused_with_what_to_pass(tagger: Tagger) -> None:
+    """The issue's cases: tag_many("one text") gave one result per character; a DataFrame was
+    tagged by its column names (a 3-row frame gave 6 rows, all ok)."""
+    frame = pd.DataFrame({"titel": ["Mat", "Vård", "Energi"], "beskrivning": [BIOGAS] * 3})
+    with pytest.raises(TypeError, match=r"not a single str .*use tag\(text\) for one text"):
+        tagger.tag_many(BIOGAS)
+    with pytest.raises(TypeError) as caught:
+        tagger.tag_many(frame)
+    assert "not a DataFrame (it would tag the column names 'titel', 'beskrivning')" in str(
+        caught.value
+    )
+    assert "e.g. tag_many(frame['titel'])" in str(caught.value)
+    with pytest.raises(TypeError, match=r"predict_frame\(\) takes one column of texts"):
+        tagger.predict_frame(frame)
+    table = tagger.predict_frame(frame["beskrivning"])  # one column: one row per text
+    assert len(table) == 3 and list(table.index) == [0, 1, 2]
+
+
+def test_bytes_a_dict_and_a_number_are_refused_too(tagger: Tagger) -> None:
+    """Variant: bytes (characters again), a dict (its keys), a number (not a collection); a
+    generator of texts is fine."""
+    with pytest.raises(TypeError, match=r"predict_frame\(\) .* not a single bytes"):
+        tagger.predict_frame(BIOGAS.encode("utf-8"))
+    with pytest.raises(TypeError, match=r"not a dict \(it would tag its keys\)"):
+        tagger.tag_many({"1": BIOGAS})
+    with pytest.raises(TypeError, match=r"not a value of type 'int'"):
+        tagger.tag_many(5)
+    assert len(tagger.predict_frame(text for text in [BIOGAS, "Mat"])) == 2
+
+
+def test_a_short_text_in_another_script_is_flagged_not_given_the_registry_language(
+    tagger: Tagger,
+) -> None:
+    results = tagger.tag_many(["Mat", "Проект", "مشروع", BIOGAS])
+    assert [(r.status, r.language) for r in results] == [
+        ("ok", "sv"),
+        ("untrained_language", "other"),
+        ("untrained_language", "other"),
+        ("ok", "sv"),
+    ]

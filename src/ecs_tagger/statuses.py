@@ -9,7 +9,9 @@ single word is not tagged and gets no scores:
   (:data:`NULL_MARKERS`: ``N/A``, ``#N/A``, ``NULL``, ``None``, ``nan``, ``Ej aktuellt``, ...);
 * ``not_text`` — something was written, but not words: numbers (``123 456``), a web or e-mail
   address, a spreadsheet error value (``#DIV/0!``), or a value that is not text at all (a number,
-  a date, bytes that are not UTF-8).
+  a date, bytes that are not UTF-8, or a cell that says why it is not text in its
+  ``not_text_reason``, such as an Excel formula with no calculated value:
+  :class:`ecs_tagger.tables.cells.FormulaCell`).
 
 A text of several lines (several text columns are joined with line breaks) is looked at line by
 line: a line that is only a missing-value marker is no word, so ``N/A`` in one column and ``-`` in
@@ -122,6 +124,9 @@ def check_text(value: Any) -> tuple[str | None, str, str]:
     """
     if value is None or (isinstance(value, float) and math.isnan(value)) or _is_na(value):
         return None, STATUS_EMPTY, "no text"
+    reason = getattr(type(value), "not_text_reason", None)
+    if isinstance(reason, str):
+        return None, STATUS_NOT_TEXT, reason
     if isinstance(value, bytes):
         try:
             value = value.decode("utf-8")

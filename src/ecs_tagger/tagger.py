@@ -189,9 +189,10 @@ class Tagger:
 
         Texts too short for a reliable language guess are taken to be in `short_text_language`
         (default: the language most of `texts` are detected in, else Swedish); see
-        `ecs_tagger.statuses`.
+        `ecs_tagger.statuses`. A single string, a DataFrame or a dict is a `TypeError` (they
+        iterate as characters, column names and keys): pass a list or a Series of texts.
         """
-        values = list(texts)
+        values = _text_list(texts, "tag_many")
         coerced = [check_text(value) for value in values]
         rows = [i for i, (text, _, _) in enumerate(coerced) if text is not None]
         documents = self._preprocess([coerced[i][0] or "" for i in rows])
@@ -303,8 +304,12 @@ class Tagger:
         )
 
     def predict_frame(self, texts: Iterable[Any] | pd.Series) -> pd.DataFrame:
-        """Tags as a DataFrame: `areas`, `score_<code>` per area, `tag_status`, `model_version`."""
-        results = self.tag_many(texts)
+        """Tags as a DataFrame: `areas`, `score_<code>` per area, `tag_status`, `model_version`.
+
+        `texts` is a list or a Series of texts (one row per text, the Series' index kept); a
+        single string or a DataFrame is a `TypeError` that says what to pass.
+        """
+        results = self.tag_many(_text_list(texts, "predict_frame"))
         index = texts.index if isinstance(texts, pd.Series) else None
         return results_frame(results, self.codes, index=index)
 
@@ -430,6 +435,38 @@ class Tagger:
             embedder=embedder,
             preprocessor=self.preprocessor,
         )
+
+
+def _text_list(texts: Any, method: str) -> list[Any]:
+    """`texts` as a list, one item per row; `TypeError` for the shapes that would be guessed at
+    (a string iterates as characters, a DataFrame as its column names, a dict as its keys)."""
+    if isinstance(texts, str | bytes):
+        raise TypeError(
+            f"{method}() takes a list or a pandas Series of texts, one per row, not a single "
+            f"{type(texts).__name__} (it would be tagged character by character): use "
+            f"tag(text) for one text, or {method}([text])"
+        )
+    if isinstance(texts, pd.DataFrame):
+        names = [str(c) for c in texts.columns]
+        example = f"frame[{names[0]!r}]" if names else "frame['text']"
+        raise TypeError(
+            f"{method}() takes one column of texts, not a DataFrame (it would tag the column "
+            f"names {', '.join(repr(n) for n in names[:5])}): pass the text column, e.g. "
+            f"{method}({example}); to tag several columns, join them into one first, or tag "
+            "the file with ecs_tagger.batch.tag_file"
+        )
+    if isinstance(texts, Mapping):
+        raise TypeError(
+            f"{method}() takes a list or a pandas Series of texts, not a {type(texts).__name__} "
+            f"(it would tag its keys): pass {method}(list(d.values())) or a Series"
+        )
+    try:
+        return list(texts)
+    except TypeError:
+        raise TypeError(
+            f"{method}() takes a list or a pandas Series of texts, one per row, not a value of "
+            f"type {type(texts).__name__!r}"
+        ) from None
 
 
 def results_frame(

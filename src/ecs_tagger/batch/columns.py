@@ -26,15 +26,21 @@ def join_text_columns(frame: pd.DataFrame, text_cols: Sequence[str]) -> pd.Serie
 
     A row whose cells are all empty gives None (status `empty`). Bytes are read as UTF-8. A row
     with no text but a cell of another kind (a number, a date, undecodable bytes) gives that value,
-    so that the tagger marks it `not_text`; beside text, such cells are left out.
+    so that the tagger marks it `not_text`; beside text, such cells are left out. A cell that
+    stands for text that cannot be read (it has a `not_text_reason`, such as an Excel formula with
+    no calculated value) gives that cell even beside text: the row's text is not all there.
     """
     columns = [frame[name].tolist() for name in text_cols]
     joined: list[Any] = []
     for cells in zip(*columns, strict=True):
         texts: list[str] = []
         other: Any = None
+        unreadable: Any = None
         for value in cells:
             if is_blank(value):
+                continue
+            if unreadable is None and hasattr(type(value), "not_text_reason"):
+                unreadable = value
                 continue
             if isinstance(value, bytes):
                 try:
@@ -47,7 +53,10 @@ def join_text_columns(frame: pd.DataFrame, text_cols: Sequence[str]) -> pd.Serie
                     texts.append(value)
             elif other is None:
                 other = value
-        joined.append("\n".join(texts) if texts else other)
+        if unreadable is not None:
+            joined.append(unreadable)
+        else:
+            joined.append("\n".join(texts) if texts else other)
     return pd.Series(joined, index=frame.index, dtype=object)
 
 

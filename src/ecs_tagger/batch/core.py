@@ -123,6 +123,7 @@ def run_tagging(chunk_tagger: ChunkTagger, job: TaggingJob) -> BatchSummary:
         duplicate_id_count=len(scanned.duplicates),
         duplicate_id_rows=scanned.duplicates.rows,
         language=scanned.language,
+        repeated_header_rows=list(scanned.marks.header_rows) if scanned.marks else [],
     )
     if job.summary_path is not None:
         text = json.dumps(summary.to_dict(), ensure_ascii=False, indent=2)
@@ -177,6 +178,8 @@ def _tag_parts(
         for number, chunk in enumerate(scanned.source.chunks()):
             counter["chunks"] += 1
             texts = join_text_columns(chunk, scanned.text_columns)
+            if scanned.marks:
+                texts = scanned.marks.blank(texts)
             digest = text_hash(texts)
             start = int(chunk.index[0]) if len(chunk) else 0
             hashes[number] = (digest, start, len(chunk))
@@ -227,6 +230,8 @@ def _merge(job: TaggingJob, scanned: ScannedInput, work: WorkFolder, chunk_count
                 )
             results = part[1]
             results.index = chunk.index
+            if scanned.marks:
+                scanned.marks.apply(results)
             if scanned.duplicates:
                 rows = [int(position) + 1 for position in chunk.index]
                 results["tag_status"] = scanned.duplicates.mark(

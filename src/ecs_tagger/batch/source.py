@@ -2,9 +2,11 @@
 
 `scan_input` checks the paths, detects the format, finds the text and id columns, refuses input
 columns named like the result columns, finds the ids that are on more than one row (refused
-with `unique_ids`, else kept in `DuplicateIds` to be marked), counts the rows, finds the language
-of most rows (for texts too short to tell, see `ecs_tagger.statuses`) and settles the output
-format and schema: bad input is an `InputError` naming the file, row and column. `Source` then gives the
+with `unique_ids`, else kept in `DuplicateIds` to be marked), finds the rows to keep but not tag
+(a repeated header, a short row with nothing to tag: `ecs_tagger.batch.marks`), counts the rows,
+finds the language of most rows (for texts too short to tell, see `ecs_tagger.statuses`) and
+settles the output format and schema, refusing Excel output larger than a sheet: bad input is an
+`InputError` naming the file, row and column. `Source` then gives the
 input's chunks again, as often as the run needs them. Rows are numbered as in every message: data
 rows from 1 (the first row under the header is row 1).
 """
@@ -24,6 +26,7 @@ import pandas as pd
 
 from ecs_tagger.batch.columns import join_text_columns, result_names, result_schema
 from ecs_tagger.batch.job import TaggingJob
+from ecs_tagger.batch.marks import RowMarks
 from ecs_tagger.errors import InputError, counted
 from ecs_tagger.model.results import STATUS_DUPLICATE_ID
 from ecs_tagger.preprocess.language import (
@@ -35,8 +38,8 @@ from ecs_tagger.preprocess.language import (
 from ecs_tagger.statuses import join_statuses
 from ecs_tagger.tables.base import TableFormat
 from ecs_tagger.tables.cells import is_blank, text_cell
-from ecs_tagger.tables.excel import read_excel_sheet
-from ecs_tagger.tables.names import column_hint, match_columns, visible
+from ecs_tagger.tables.excel import check_fits, read_excel_sheet
+from ecs_tagger.tables.names import find_column
 from ecs_tagger.tables.parquet import parquet_schema
 from ecs_tagger.tables.reading import detect_format, iter_chunks
 from ecs_tagger.tables.registry import kind_of
@@ -82,6 +85,8 @@ class ScannedInput:
     #: The language most rows are in (of those long enough to tell), else Swedish: the language
     #: of the texts too short to tell.
     language: str = FALLBACK_LANGUAGE
+    #: The rows kept but not tagged (a repeated header, a short row with nothing to tag).
+    marks: RowMarks | None = None
 
     @property
     def fmt(self) -> TableFormat:
@@ -123,6 +128,9 @@ def scan_input(job: TaggingJob, codes: Sequence[str]) -> ScannedInput:
             "output) — ecs-tagger never overwrites your columns"
         )
     out_fmt = output_format(job.output, fmt)
+    width = len(fmt.columns) + len(result_names(codes, job.evidence))
+    if out_fmt.kind == "excel":
+        check_fits(width, None, str(job.output))
     fixed = result_schema(codes, job.evidence)
     output_schema = None
     if out_fmt.kind == "parquet" and fmt.kind == "parquet":
@@ -130,12 +138,14 @@ def scan_input(job: TaggingJob, codes: Sequence[str]) -> ScannedInput:
     elif out_fmt.kind == "parquet" and fmt.kind == "csv":
         output_schema = _concat_schema(_string_schema(fmt.columns), fixed)
 
-    scanned = _Scan(source, id_column, columns)
+    scanned = _Scan(source, id_column, columns, RowMarks(fmt, columns))
     if out_fmt.kind == "parquet" and output_schema is None:
         output_schema = _concat_schema(infer_schema(scanned.frames()), fixed)
     else:
         for _ in scanned.frames():
             pass
+    if out_fmt.kind == "excel":
+        check_fits(width, scanned.rows, str(job.output))
     duplicates = DuplicateIds(sorted(scanned.duplicates.values(), key=lambda group: group[1]))
     if duplicates and job.unique_ids:
         raise InputError(
@@ -143,7 +153,7 @@ def scan_input(job: TaggingJob, codes: Sequence[str]) -> ScannedInput:
             "Ids must be unique with --unique-ids: fix the file, or leave out --unique-ids to "
             "tag every row and mark the repeated ones in tag_status"
         )
-    warnings = list(fmt.notes)
+    warnings = list(fmt.notes) + scanned.marks.warnings()
     if scanned.empty_ids:
         warnings.append(
             f"{counted(scanned.empty_ids, 'row')} with an empty id in column {job.id_col!r}"
@@ -166,6 +176,7 @@ def scan_input(job: TaggingJob, codes: Sequence[str]) -> ScannedInput:
         warnings,
         duplicates,
         language,
+        scanned.marks,
     )
 
 
@@ -231,30 +242,8 @@ class DuplicateIds:
 
 
 def _resolve_column(name: str, fmt: TableFormat, path: Path, role: str) -> str:
-    """The frame column the user's `name` means: exact, else equal after NFC, else look-alike.
-
-    `InputError` when none matches (with a hint that never looks the same as `name`) or when
-    several look alike (shown with their invisible characters written out).
-    """
-    found = match_columns(name, fmt.columns, fmt.header)
-    where = f" of sheet {fmt.sheet!r}" if fmt.sheet else ""
-    if len(found) == 1:
-        return found[0]
-    if found:
-        raise InputError(
-            f"{path}: {len(found)} columns{where} look like the {role} column {name!r}: "
-            + ", ".join(visible(c) for c in found)
-            + "; rename one of them, or give the name exactly as the file has it"
-        )
-    shown = [str(c) for c in fmt.columns]
-    close = column_hint(name, shown)
-    hint = f" Did you mean {close!r}?" if close else ""
-    raise InputError(
-        f"{path}: there is no {role} column {name!r}{where}; the columns are: "
-        + (", ".join(repr(c) for c in shown) or "(none)")
-        + "."
-        + hint
-    )
+    """The frame column the user's `name` means (`ecs_tagger.tables.names.find_column`)."""
+    return find_column(name, fmt.columns, fmt.header, where=path, role=role, sheet=fmt.sheet)
 
 
 def _string_schema(names: Sequence[str]) -> Any:
@@ -303,7 +292,8 @@ class LanguageSample:
 class _Scan:
     source: Source
     id_column: str | None
-    text_columns: Sequence[str] = ()
+    text_columns: Sequence[str]
+    marks: RowMarks
     rows: int = 0
     empty_ids: int = 0
     #: Repeated id (as made hashable) -> (the id as read, its rows).
@@ -315,8 +305,10 @@ class _Scan:
         for chunk in self.source.chunks():
             if self.text_columns and len(chunk):
                 texts = join_text_columns(chunk, self.text_columns).tolist()
+                self.marks.look(chunk, texts)
                 for offset, text in enumerate(texts):
-                    self.languages.add(self.rows + offset, text)
+                    if self.rows + offset not in self.marks.statuses:
+                        self.languages.add(self.rows + offset, text)
             if self.id_column is not None:
                 for offset, ident in enumerate(chunk[self.id_column].tolist()):
                     row = self.rows + offset + 1

@@ -55,6 +55,8 @@ class BatchSummary:
     duplicate_id_rows: int = 0
     #: The language of most rows: texts too short to tell are taken to be in it.
     language: str = "sv"
+    #: Data rows (from 1) that repeat the header: kept, marked `not_text`, not counted as projects.
+    repeated_header_rows: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

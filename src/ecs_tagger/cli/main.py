@@ -12,21 +12,32 @@ import typer
 
 from ecs_tagger.cli import similar as cli_similar
 from ecs_tagger.cli.options import (
+    FLAG,
     EncodingOption,
+    FlagHelpGroup,
     ModelOption,
     SeparatorOption,
     SheetOption,
     TextColOption,
-    fail,
     load_tagger,
+    read_with_columns,
+    reported,
 )
-from ecs_tagger.errors import EcsTaggerError, counted
+from ecs_tagger.cli.output import (
+    OUTPUT_HELP,
+    FormatOption,
+    OverwriteOption,
+    is_stdout,
+    stream_suffix,
+)
+from ecs_tagger.errors import EcsTaggerError, InputError, counted
 
 app = typer.Typer(
     help="Tag project and actor descriptions with the smart-specialisation areas of East Central Sweden.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=FlagHelpGroup,
 )
 
 
@@ -49,7 +60,11 @@ def main(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+            "--version",
+            callback=_version,
+            is_eager=True,
+            metavar=FLAG,
+            help="Show the version and exit.",
         ),
     ] = False,
 ) -> None:
@@ -59,12 +74,15 @@ def main(
 @app.command()
 def tag(
     input_path: Annotated[
-        Path, typer.Argument(metavar="INPUT", help="Registry: CSV, JSONL, Excel or Parquet.")
+        Path, typer.Argument(metavar="INPUT", help="Registry: CSV, JSONL, JSON, Excel or Parquet.")
     ],
     output: Annotated[
         Path,
         typer.Option(
-            "--output", "-o", metavar="FILE", help="Output file (.csv, .jsonl, .xlsx, .parquet)."
+            "--output",
+            "-o",
+            metavar="FILE",
+            help=OUTPUT_HELP.replace("the results", "the registry with its tags"),
         ),
     ],
     text_col: TextColOption,
@@ -78,32 +96,44 @@ def tag(
     ] = None,
     unique_ids: Annotated[
         bool,
-        typer.Option("--unique-ids", help="Refuse the file if an id of --id-col repeats."),
+        typer.Option(
+            "--unique-ids", metavar=FLAG, help="Refuse the file if an id of --id-col repeats."
+        ),
     ] = False,
     model: ModelOption = None,
     sheet: SheetOption = None,
     encoding: EncodingOption = None,
     separator: SeparatorOption = None,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace an existing output.")
-    ] = False,
+    output_format: FormatOption = None,
+    overwrite: OverwriteOption = False,
     resume: Annotated[
-        bool, typer.Option("--resume", help="Continue an interrupted run from its part files.")
+        bool,
+        typer.Option(
+            "--resume", metavar=FLAG, help="Continue an interrupted run from its part files."
+        ),
     ] = False,
     evidence: Annotated[
-        bool, typer.Option("--evidence", help="Add an evidence_<area> column per area.")
+        bool,
+        typer.Option("--evidence", metavar=FLAG, help="Add an evidence_<area> column per area."),
     ] = False,
     escape_formulas: Annotated[
         bool,
         typer.Option(
             "--escape-formulas",
+            metavar=FLAG,
             help="CSV output: put an apostrophe before text cells starting with = + - @, a tab "
             "or a carriage return, so that Excel shows them as text instead of running them as "
             "formulas (changes those cells; .xlsx output always writes text as text).",
         ),
     ] = False,
     summary: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="Also write a JSON summary of the run.")
+        Path | None,
+        typer.Option(
+            "--summary",
+            "--json",
+            metavar="FILE",
+            help="Also write a JSON summary of the run (- for standard output).",
+        ),
     ] = None,
     chunk_rows: Annotated[int, typer.Option(help="Rows read, tagged and written at a time.")] = 500,
     engine: Annotated[str, typer.Option(help="Where to tag: local or dask.")] = "local",
@@ -117,13 +147,35 @@ def tag(
     ] = None,
 ) -> None:
     """Tag every row of a registry file."""
+    import tempfile
+    from contextlib import ExitStack
+
     from ecs_tagger.batch import TaggingJob, run_job
     from ecs_tagger.config import default_model_dir
+    from ecs_tagger.tables import atomic_write_bytes
 
-    try:
+    to_stdout = is_stdout(output)
+    kept = (
+        None
+        if to_stdout
+        else f"Nothing is lost: the input is untouched, no partial output was left, and the "
+        f"chunks tagged so far are kept in {output.name}.parts. Make room on the disk and run "
+        "the same command again with --resume"
+    )
+    with reported(output, kept), ExitStack() as stack:
+        suffix = stream_suffix(output, output_format)
+        if to_stdout and resume:
+            raise InputError("--resume needs an output file; standard output cannot be continued")
+        if to_stdout and is_stdout(summary):
+            raise InputError("only one of --output and --summary can be - (standard output)")
+        target = output
+        if suffix is not None:  # tagged into a temporary file, then copied to standard output
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ecs-tagger-")))
+            target = folder / f"{input_path.stem}-tagged{suffix}"
+        own_summary = summary is not None and (to_stdout or is_stdout(summary))
         job = TaggingJob(
             input_path,
-            output,
+            target,
             tuple(text_col),
             id_col=id_col,
             unique_ids=unique_ids,
@@ -135,13 +187,22 @@ def tag(
             chunk_rows=chunk_rows,
             evidence=evidence,
             escape_formulas=escape_formulas,
-            summary_path=summary,
+            summary_path=None if own_summary else summary,
             engine=engine,
             scheduler=scheduler,
         )
         result = run_job(job, model or default_model_dir())
-    except EcsTaggerError as error:
-        fail(error)
+        if to_stdout:
+            with target.open("rb") as written:
+                while block := written.read(1 << 20):
+                    typer.echo(block, nl=False)
+            result.output = "-"
+        if own_summary and summary is not None:
+            text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
+            if is_stdout(summary):
+                typer.echo(text, nl=False)
+            else:
+                atomic_write_bytes(summary, text.encode("utf-8"))
     typer.echo(result.describe(), err=True)
 
 
@@ -154,7 +215,7 @@ def train(
         Path | None,
         typer.Option(
             metavar="FILE",
-            help="Labelled table (CSV, JSONL, Excel, Parquet).",
+            help="Labelled table (CSV, JSONL, JSON, Excel, Parquet).",
             show_default="the corpus labels",
         ),
     ] = None,
@@ -174,10 +235,13 @@ def train(
     ] = None,
     name: Annotated[str, typer.Option(help="Model name.")] = "ecs-tagger",
     parallel_english: Annotated[
-        bool, typer.Option(help="With the corpus labels: add the English parallel abstracts.")
+        bool,
+        typer.Option(
+            metavar=FLAG, help="With the corpus labels: add the English parallel abstracts."
+        ),
     ] = True,
     cross_validate: Annotated[
-        bool, typer.Option(help="Report 5-fold cross-validated metrics (slower).")
+        bool, typer.Option(metavar=FLAG, help="Report 5-fold cross-validated metrics (slower).")
     ] = True,
 ) -> None:
     """Train a model (default: on the corpus labels) and save it."""
@@ -190,10 +254,9 @@ def train(
         shipped_train_settings,
     )
     from ecs_tagger.model.taxonomy import Taxonomy
-    from ecs_tagger.tables import read_table
     from ecs_tagger.tagger import Tagger
 
-    try:
+    with reported(output):
         chosen = Taxonomy.from_file(taxonomy) if taxonomy else None
         learned_from: dict[str, str] | None = None
         if labels is None:
@@ -203,7 +266,8 @@ def train(
             text_col, labels_col = "text", "areas"
             learned_from = label_file_digests()
         else:
-            data, extra = read_table(labels), None
+            columns = [(text_col, "text"), (labels_col, "labels")]
+            data, extra = read_with_columns(labels, columns), None
         rows = len(data) + (len(extra) if extra is not None else 0)
         typer.echo(
             f"training on {counted(rows, 'text')}"
@@ -230,8 +294,6 @@ def train(
                 label_files=learned_from,
             )
         tagger.save(output)
-    except EcsTaggerError as error:
-        fail(error)
     typer.echo(f"saved {tagger.model_version} to {output}")
     if tagger.metrics is not None:
         typer.echo(tagger.metrics.format_table())
@@ -240,7 +302,8 @@ def train(
 @app.command()
 def evaluate(
     labels: Annotated[
-        Path, typer.Option(metavar="FILE", help="Labelled table (CSV, JSONL, Excel, Parquet).")
+        Path,
+        typer.Option(metavar="FILE", help="Labelled table (CSV, JSONL, JSON, Excel, Parquet)."),
     ],
     text_col: Annotated[str, typer.Option(metavar="COLUMN", help="Text column.")] = "text",
     labels_col: Annotated[
@@ -249,23 +312,30 @@ def evaluate(
     ] = "areas",
     model: ModelOption = None,
     json_output: Annotated[
-        Path | None, typer.Option("--json", metavar="FILE", help="Also write the metrics as JSON.")
+        Path | None,
+        typer.Option(
+            "--json",
+            "--summary",
+            metavar="FILE",
+            help="Also write the metrics as JSON (- for standard output).",
+        ),
     ] = None,
 ) -> None:
     """Print per-area precision, recall and F1 of a model on labelled data."""
-    from ecs_tagger.tables import read_table
+    from ecs_tagger.tables import atomic_write_bytes
 
-    try:
+    with reported(json_output):
+        data = read_with_columns(labels, [(text_col, "text"), (labels_col, "labels")])
         tagger = load_tagger(model)
-        report = tagger.evaluate(read_table(labels), text_col, labels_col)
-    except EcsTaggerError as error:
-        fail(error)
-    typer.echo(report.format_table())
-    if json_output:
+        report = tagger.evaluate(data, text_col, labels_col)
         payload = {"model_version": tagger.model_version, **report.to_dict()}
-        json_output.write_text(
-            json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+        if is_stdout(json_output):
+            typer.echo(text, nl=False)
+            return
+        typer.echo(report.format_table())
+        if json_output is not None:
+            atomic_write_bytes(json_output, text.encode("utf-8"))
 
 
 @app.command()
@@ -275,10 +345,8 @@ def info(model: ModelOption = None) -> None:
     from ecs_tagger.corpus import unseen_label_files
     from ecs_tagger.model.files import read_manifest
 
-    try:
+    with reported():
         manifest = read_manifest(model or default_model_dir())
-    except EcsTaggerError as error:
-        fail(error)
     codes = list(manifest["taxonomy"]["codes"])  # the taxonomy's order (the JSON sorts keys)
     thresholds = manifest.get("thresholds", {})
     typer.echo(f"model version   {manifest['model_version']}")

@@ -1,5 +1,10 @@
 """The `ecs-tagger` commands on a registry index: `index build | update | info`, `similar`,
-`match`, `actors` and `portfolio` (registered on the app in cli.py)."""
+`match`, `actors` and `portfolio` (registered on the app in cli.py).
+
+`similar`, `match`, `actors` and `portfolio` share the output options of `tag`
+(`ecs_tagger.cli.output`): ``-o FILE`` in any table format, ``-o -`` with ``--format`` for
+standard output, ``--overwrite``; without ``-o`` they print a table.
+"""
 
 from __future__ import annotations
 
@@ -10,20 +15,34 @@ from typing import Annotated, Any
 import typer
 
 from ecs_tagger.cli.options import (
+    FLAG,
     EncodingOption,
+    FlagHelpGroup,
     ModelOption,
     SeparatorOption,
     SheetOption,
     TextColOption,
     fail,
     load_tagger,
+    read_with_columns,
+    reported,
 )
-from ecs_tagger.errors import EcsTaggerError, counted
+from ecs_tagger.cli.output import (
+    FormatOption,
+    OutputOption,
+    OverwriteOption,
+    check_output,
+    is_stdout,
+    stream_suffix,
+    write_results,
+)
+from ecs_tagger.errors import InputError, counted
 
 # -- the index: build, update, info -------------------------------------------------------------
 index_app = typer.Typer(
     help="Build, update and describe a registry index (embeddings + tags) for similarity search.",
     no_args_is_help=True,
+    cls=FlagHelpGroup,
 )
 
 
@@ -37,7 +56,7 @@ def _progress_bar(total: int, what: str) -> Any:
 def index_build(
     registry: Annotated[
         Path,
-        typer.Argument(metavar="REGISTRY", help="Registry: CSV, JSONL, Excel or Parquet."),
+        typer.Argument(metavar="REGISTRY", help="Registry: CSV, JSONL, JSON, Excel or Parquet."),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", metavar="DIR", help="Index folder.")],
     text_col: TextColOption,
@@ -62,15 +81,28 @@ def index_build(
     separator: SeparatorOption = None,
     fresh: Annotated[
         bool,
-        typer.Option("--fresh", help="Ignore an index already in the folder (re-embed every row)."),
+        typer.Option(
+            "--fresh",
+            metavar=FLAG,
+            help="Ignore an index already in the folder (re-embed every row).",
+        ),
     ] = False,
 ) -> None:
     """Embed and tag every row of a registry once; onto an existing index, only changed rows."""
     from ecs_tagger.index import RegistryIndex
-    from ecs_tagger.tables import read_table
 
-    try:
-        frame = read_table(registry, sheet=sheet, encoding=encoding, separator=separator)
+    named = [
+        *((name, "text") for name in text_col),
+        (id_col, "id"),
+        (region_col, "region"),
+        (actor_col, "actor"),
+        (funding_col, "funding"),
+        *((name, "kept") for name in keep_col or ()),
+    ]
+    with reported(output):
+        frame = read_with_columns(
+            registry, named, sheet=sheet, encoding=encoding, separator=separator
+        )
         tagger = load_tagger(model)
         previous = None
         if not fresh and RegistryIndex.exists(output):
@@ -89,8 +121,6 @@ def index_build(
                 progress=bar.update,
             )
         index.save(output)
-    except EcsTaggerError as error:
-        fail(error)
     typer.echo(f"indexed {counted(len(index), 'row')} into {output}: {index.summary.format()}")
 
 
@@ -106,23 +136,32 @@ def index_update(
     separator: SeparatorOption = None,
     remove_missing: Annotated[
         bool,
-        typer.Option("--remove-missing", help="Drop indexed rows that the registry no longer has."),
+        typer.Option(
+            "--remove-missing",
+            metavar=FLAG,
+            help="Drop indexed rows that the registry no longer has.",
+        ),
     ] = False,
 ) -> None:
     """Add new rows and re-embed changed ones; unchanged rows are reused."""
     from ecs_tagger.index import RegistryIndex
-    from ecs_tagger.tables import read_table
 
-    try:
+    with reported(index_dir):
         index = RegistryIndex.load(index_dir)
-        frame = read_table(registry, sheet=sheet, encoding=encoding, separator=separator)
+        columns = index.manifest.get("columns", {})
+        named = [(name, "text") for name in columns.get("text_cols", [])]
+        named += [
+            (columns.get(f"{role}_col"), role) for role in ("id", "region", "actor", "funding")
+        ]
+        named += [(name, "kept") for name in columns.get("keep_cols", [])]
+        frame = read_with_columns(
+            registry, named, sheet=sheet, encoding=encoding, separator=separator
+        )
         with _progress_bar(len(frame), "updating") as bar:
             summary = index.update(
                 frame, load_tagger(model), remove_missing=remove_missing, progress=bar.update
             )
         index.save(index_dir)
-    except EcsTaggerError as error:
-        fail(error)
     typer.echo(f"{index_dir}: {counted(len(index), 'row')}; {summary.format()}")
 
 
@@ -133,10 +172,8 @@ def index_info(
     """Show an index's size, model, columns and regions."""
     from ecs_tagger.index import RegistryIndex
 
-    try:
+    with reported():
         index = RegistryIndex.load(index_dir, verify=False)
-    except EcsTaggerError as error:
-        fail(error)
     manifest = index.manifest
     skipped = len(manifest.get("skipped", []))
     typer.echo(f"{counted(len(index), 'row')} ({skipped} skipped without text)")
@@ -148,14 +185,24 @@ def index_info(
     typer.echo("regions         " + ", ".join(f"{r} {n}" for r, n in counts.items()))
 
 
-def _write_or_print(frame: Any, output: Path | None) -> None:
-    from ecs_tagger.regional.matching import write_pairs
-
-    if output is not None:
-        write_pairs(frame, output)
-        typer.echo(f"wrote {counted(len(frame), 'row')} to {output}", err=True)
-    else:
+def _write_or_print(
+    frame: Any, output: Path | None, format_name: str | None, overwrite: bool
+) -> None:
+    """Write a results table as `-o` says (`write_results`), or print it when there is no `-o`."""
+    if output is None:
+        stream_suffix(output, format_name)  # --format without -o -: say so
         typer.echo(frame.to_string(index=False, max_colwidth=60))
+        return
+    where = write_results(frame, output, format_name=format_name, overwrite=overwrite)
+    if not is_stdout(output):
+        typer.echo(f"wrote {counted(len(frame), 'row')} to {where}", err=True)
+
+
+def _check_before(output: Path | None, format_name: str | None, overwrite: bool) -> None:
+    """The output options checked before the work starts (an output that exists, say)."""
+    stream_suffix(output, format_name)
+    if output is not None and not is_stdout(output):
+        check_output(output, overwrite)
 
 
 def similar(
@@ -167,7 +214,12 @@ def similar(
     k: Annotated[int, typer.Option("-k", help="Number of hits.")] = 10,
     other_regions: Annotated[
         bool,
-        typer.Option("--other-regions", help="Only projects in none of the query's regions."),
+        typer.Option(
+            "--other-regions",
+            metavar=FLAG,
+            help="Only projects in none of the query's regions (a --text query needs "
+            "--query-region).",
+        ),
     ] = False,
     region: Annotated[
         list[str] | None,
@@ -192,14 +244,13 @@ def similar(
             show_default="none",
         ),
     ] = None,
-    explain: Annotated[bool, typer.Option(help="Show why each hit matches.")] = True,
+    explain: Annotated[bool, typer.Option(metavar=FLAG, help="Show why each hit matches.")] = True,
     backend: Annotated[
         str, typer.Option(help="Search backend: auto, exact, usearch, faiss or hnswlib.")
     ] = "auto",
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", metavar="FILE", help="Write the hits (.csv or .xlsx)."),
-    ] = None,
+    output: OutputOption = None,
+    output_format: FormatOption = None,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """The projects most similar to a project of the index (--id) or to a text (--text)."""
     from ecs_tagger.index import RegistryIndex
@@ -207,7 +258,15 @@ def similar(
 
     if (project_id is None) == (text is None):
         fail(typer.BadParameter("give exactly one of --id and --text"))
-    try:
+    if text is not None and other_regions and not query_region:
+        fail(
+            InputError(
+                "--other-regions with a --text query needs the region the text is from: add "
+                "--query-region REGION (repeatable), or query a project of the index with --id"
+            )
+        )
+    with reported(output):
+        _check_before(output, output_format, overwrite)
         index = RegistryIndex.load(index_dir, verify=False)
         hits = similarity.similar(
             index,
@@ -223,11 +282,9 @@ def similar(
             explain=explain,
             backend=backend,
         )
-    except EcsTaggerError as error:
-        fail(error)
-    if output is not None:
-        _write_or_print(hits.to_frame(), output)
-        return
+        if output is not None:
+            _write_or_print(hits.to_frame(), output, output_format, overwrite)
+            return
     if not hits:
         typer.echo("no hits (filters too narrow?)")
     for hit in hits:
@@ -242,9 +299,9 @@ def similar(
 
 def match(
     index_dir: Annotated[Path, typer.Argument(metavar="INDEX", help="Index folder.")],
-    output: Annotated[
-        Path, typer.Option("--output", "-o", metavar="FILE", help="Pairs file (.xlsx or .csv).")
-    ],
+    output: OutputOption = None,
+    output_format: FormatOption = None,
+    overwrite: OverwriteOption = False,
     region: Annotated[
         str | None,
         typer.Option(
@@ -257,16 +314,19 @@ def match(
     all_regions: Annotated[
         bool,
         typer.Option(
-            "--all-regions", help="Partners in every region, not only Östra Mellansverige."
+            "--all-regions",
+            metavar=FLAG,
+            help="Partners in every region, not only Östra Mellansverige.",
         ),
     ] = False,
     area: Annotated[
         list[str] | None,
         typer.Option(metavar="CODE", help="Only this area (or 'none'); repeatable."),
     ] = None,
-    duplicates: Annotated[bool, typer.Option(help="Include near-duplicates.")] = True,
+    duplicates: Annotated[bool, typer.Option(metavar=FLAG, help="Include near-duplicates.")] = True,
     explain: Annotated[
-        bool, typer.Option("--explain", help="Add the closest sentences and shared terms.")
+        bool,
+        typer.Option("--explain", metavar=FLAG, help="Add the closest sentences and shared terms."),
     ] = False,
 ) -> None:
     """Pairs of similar projects in different regions, per area, near-duplicates flagged."""
@@ -274,7 +334,8 @@ def match(
     from ecs_tagger.index import RegistryIndex
     from ecs_tagger.regional.matching import cross_region_pairs
 
-    try:
+    with reported(output):
+        _check_before(output, output_format, overwrite)
         index = RegistryIndex.load(index_dir, verify=False)
         pairs = cross_region_pairs(
             index,
@@ -285,37 +346,39 @@ def match(
             include_duplicates=duplicates,
             explain=explain,
         )
-        _write_or_print(pairs, output)
-    except EcsTaggerError as error:
-        fail(error)
+        _write_or_print(pairs, output, output_format, overwrite)
     kinds = pairs["kind"].value_counts().to_dict() if len(pairs) else {}
     typer.echo(
         f"{counted(kinds.get('match', 0), 'match row')}, "
-        f"{counted(kinds.get('near_duplicate', 0), 'near-duplicate row')}"
+        f"{counted(kinds.get('near_duplicate', 0), 'near-duplicate row')}",
+        err=is_stdout(output),
     )
 
 
 def actors(
     index_dir: Annotated[Path, typer.Argument(metavar="INDEX", help="Index folder.")],
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", metavar="FILE", help="Write the table (.csv or .xlsx)."),
-    ] = None,
+    output: OutputOption = None,
+    output_format: FormatOption = None,
+    overwrite: OverwriteOption = False,
     similar_to: Annotated[
         str | None,
         typer.Option(metavar="ACTOR", help="List the actors most like this one instead."),
     ] = None,
     k: Annotated[int, typer.Option("-k", help="Number of similar actors.")] = 10,
-    other_regions: Annotated[bool, typer.Option(help="With --similar-to: elsewhere only.")] = True,
+    other_regions: Annotated[
+        bool, typer.Option(metavar=FLAG, help="With --similar-to: elsewhere only.")
+    ] = True,
     by_funding: Annotated[
-        bool, typer.Option("--by-funding", help="Add funding-weighted area shares.")
+        bool,
+        typer.Option("--by-funding", metavar=FLAG, help="Add funding-weighted area shares."),
     ] = False,
 ) -> None:
     """Actor profiles (projects, regions, funding, area shares), or actors similar to one."""
     from ecs_tagger.index import RegistryIndex
     from ecs_tagger.regional.actors import actor_profiles, similar_actors
 
-    try:
+    with reported(output):
+        _check_before(output, output_format, overwrite)
         index = RegistryIndex.load(index_dir, verify=False)
         if similar_to:
             table = similar_actors(
@@ -327,17 +390,14 @@ def actors(
         for column in ("variants", "regions", "areas", "shared_areas"):
             if column in table.columns:
                 table[column] = ["; ".join(v) for v in table[column]]
-        _write_or_print(table, output)
-    except EcsTaggerError as error:
-        fail(error)
+        _write_or_print(table, output, output_format, overwrite)
 
 
 def portfolio(
     index_dir: Annotated[Path, typer.Argument(metavar="INDEX", help="Index folder.")],
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", metavar="FILE", help="Write the table (.csv or .xlsx)."),
-    ] = None,
+    output: OutputOption = None,
+    output_format: FormatOption = None,
+    overwrite: OverwriteOption = False,
     figure: Annotated[
         Path | None, typer.Option(metavar="FILE", help="Write a heat map (.png or .svg).")
     ] = None,
@@ -347,7 +407,9 @@ def portfolio(
     all_regions: Annotated[
         bool,
         typer.Option(
-            "--all-regions", help="Every region of the index, not only Östra Mellansverige."
+            "--all-regions",
+            metavar=FLAG,
+            help="Every region of the index, not only Östra Mellansverige.",
         ),
     ] = False,
 ) -> None:
@@ -356,15 +418,14 @@ def portfolio(
     from ecs_tagger.index import RegistryIndex
     from ecs_tagger.regional.portfolio import portfolio_figure, region_portfolio
 
-    try:
+    with reported(output):
+        _check_before(output, output_format, overwrite)
         index = RegistryIndex.load(index_dir, verify=False)
         table = region_portfolio(index, regions=None if all_regions else OMS_REGIONS)
-        _write_or_print(table, output)
+        _write_or_print(table, output, output_format, overwrite)
         if figure is not None:
             portfolio_figure(table, value, path=figure)
             typer.echo(f"wrote {figure}", err=True)
-    except EcsTaggerError as error:
-        fail(error)
 
 
 #: Registered as top-level commands of the app (beside the `index` group).

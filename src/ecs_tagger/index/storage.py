@@ -21,6 +21,9 @@ An index folder holds
 ``ann-<backend>-<hash>.bin``
     Only when an approximate search backend was used (large indexes): its graph, kept so that it
     is built once (see :mod:`ecs_tagger.index.ann`).
+
+Files are written with the permissions of the user's umask (``-rw-r--r--`` under the usual
+``022``), like the exports, so that colleagues on a shared drive can open the index.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import pandas as pd
 
 from ecs_tagger.errors import InputError, ModelError
 from ecs_tagger.hashing import sha256_file
+from ecs_tagger.tables.writing import file_mode
 
 if TYPE_CHECKING:
     from ecs_tagger.index.rows import IndexColumns
@@ -80,8 +84,11 @@ def new_manifest(tagger: Tagger, columns: IndexColumns) -> dict[str, Any]:
 
 
 def _temporary(folder: Path, name: str) -> Path:
+    """A new empty file beside `name` in `folder`, with the permissions the user's umask gives
+    (mkstemp makes it owner-only; colleagues on a shared drive must read the index too)."""
     handle, path = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     os.close(handle)
+    os.chmod(path, file_mode())
     return Path(path)
 
 

@@ -13,8 +13,18 @@ languages the rest of ``ecs_tagger`` cares about:
 * ``"empty"`` when the text has no letters at all (empty, whitespace, digits, punctuation or only
   the corpus placeholders ``[e-post]``/``[telefon]``).
 
+The model only knows languages written in the Latin script, and on any other script it guesses
+among them at random (Arabic came out English, Russian, Ukrainian, Persian and Tigrinya
+Norwegian). So the script is looked at first: a text most of whose letters are not Latin
+(Arabic, Cyrillic, Greek, Hebrew, Ethiopic, CJK, Devanagari, ...) is ``"other"`` without asking the
+model, whatever its length (:func:`non_latin_share`); such a guess is reliable even for one word
+(:func:`is_reliable`), so a short text in another script is flagged, never given the registry's
+language, and never counts towards the registry's language (:func:`dominant_language` ignores
+``"other"``).
+
 Confidence is the model's normalised probability of the chosen label (for ``"other"``: the
-probability that the text is none of the four). Texts with fewer than :data:`MIN_WORDS` words are
+probability that the text is none of the four; for another script, the share of its letters that
+are not Latin). Texts with fewer than :data:`MIN_WORDS` words are
 still classified but their confidence is scaled down, because a one- or two-word string is
 rarely decisive between Swedish, Norwegian and Danish.
 
@@ -47,6 +57,7 @@ __all__ = [
     "detect_language",
     "dominant_language",
     "is_reliable",
+    "non_latin_share",
 ]
 
 #: The languages we report; everything else is ``"other"`` (and no letters at all is ``"empty"``).
@@ -103,6 +114,15 @@ _NOISE_RE = re.compile(
 )
 _WORD_RE = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*")
 _DIGIT_RE = re.compile(r"\d+")
+_LETTER_RE = re.compile(r"[^\W\d_]")
+#: Letters of the Latin script: ASCII, Latin-1 and Latin Extended-A/B, IPA, Latin Extended
+#: Additional, -C, -D and -E, and full-width Latin.
+_LATIN_RE = re.compile(
+    "[A-Za-z\u00aa\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02af\u1d00-\u1dbf"
+    "\u1e00-\u1eff\u2c60-\u2c7f\ua720-\ua7ff\uab30-\uab6f\uff21-\uff3a\uff41-\uff5a]"
+)
+#: A text with more than this share of letters outside the Latin script is in another script.
+_OTHER_SCRIPT_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -163,6 +183,11 @@ def detect_language(text: str, *, priors: Mapping[str, float] = DEFAULT_PRIORS) 
     if n_words == 0:
         return LanguageGuess("empty", 0.0)
 
+    other_script = non_latin_share(prepared)
+    if other_script > _OTHER_SCRIPT_SHARE:
+        # The model knows only Latin-script languages: any guess of it would be noise.
+        return LanguageGuess("other", round(other_script, 6))
+
     ident = _get_identifier()
     ranked: list[tuple[str, float]] = ident.rank(prepared)
     probs = [prob for _, prob in ranked]
@@ -206,9 +231,24 @@ def count_words(text: str) -> int:
     return _prepare(text or "")[1]
 
 
+def non_latin_share(text: str) -> float:
+    """The share of the letters of ``text`` that are not of the Latin script (0.0 without
+    letters); only the first 10,000 characters are looked at."""
+    letters = _LETTER_RE.findall(text[:_MAX_DETECT_CHARS])
+    if not letters:
+        return 0.0
+    latin = sum(1 for letter in letters if _LATIN_RE.match(letter))
+    return 1.0 - latin / len(letters)
+
+
 def is_reliable(text: str) -> bool:
-    """Whether ``text`` is long enough (:data:`MIN_RELIABLE_WORDS` words) for a trusted guess."""
-    return count_words(text) >= MIN_RELIABLE_WORDS
+    """Whether the guess for ``text`` can be trusted: it is long enough
+    (:data:`MIN_RELIABLE_WORDS` words), or written in a script the model does not cover (then
+    it is ``"other"`` whatever its length)."""
+    words = count_words(text)
+    if words >= MIN_RELIABLE_WORDS:
+        return True
+    return words > 0 and non_latin_share(_prepare(text or "")[0]) > _OTHER_SCRIPT_SHARE
 
 
 def dominant_language(counts: Mapping[str, int], default: str = FALLBACK_LANGUAGE) -> str:

@@ -16,7 +16,7 @@ from typing import Any, Literal, Protocol
 
 import pandas as pd
 
-Kind = Literal["csv", "jsonl", "excel", "parquet"]
+Kind = Literal["csv", "jsonl", "json", "excel", "parquet"]
 
 #: Rows per chunk when a streamed format is read whole (`read_table`).
 WHOLE_CHUNK_ROWS = 50_000
@@ -44,6 +44,9 @@ class TableFormat:
     #: Excel only: the input sheet's number formats and stored values
     #: (`ecs_tagger.tables.excel.SheetStyles`), which Excel output gives back row by row.
     styles: Any = field(default=None, compare=False, repr=False)
+    #: CSV only: the rows with fewer cells than the header, with their lines and cell counts
+    #: (`ecs_tagger.tables.csv_records.ShortRows`); the reader pads them with empty cells.
+    short_rows: Any = field(default=None, compare=False, repr=False)
 
     @property
     def encoding_label(self) -> str | None:

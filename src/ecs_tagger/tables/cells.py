@@ -1,6 +1,7 @@
 """Cell rules shared by every format: what counts as empty, a cell as text, a cell as JSON.
 
-`MISSING` marks a JSON Lines key that a record lacks; `is_blank` says which cells hold nothing;
+`MISSING` marks a JSON Lines key that a record lacks; `FormulaCell` an Excel formula whose result
+the file does not hold; `is_blank` says which cells hold nothing;
 `unique_names` turns a header into frame column names; `text_cell` is a cell as CSV writes it
 (`escape_formula` the same with an apostrophe before a would-be formula);
 `plain` and `json_default` make cells JSON-ready (JSON Lines output, nested values in CSV and
@@ -14,7 +15,8 @@ import decimal
 import json
 import math
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -42,6 +44,25 @@ class _Missing:
 
 #: The value of a JSON Lines key that a record lacks; writers leave it out (JSONL) or empty.
 MISSING = _Missing()
+
+
+@dataclass(frozen=True)
+class FormulaCell:
+    """An Excel formula cell whose result the file does not hold (a workbook written by a script
+    and never opened in a spreadsheet program), e.g. ``FormulaCell("=A2&B2")``.
+
+    Its text is the formula (CSV and JSON output write it); Excel output writes the formula back
+    as a formula. It is not text to tag: `not_text_reason` says why (read by
+    `ecs_tagger.statuses.check_text`, which gives such a cell the status ``not_text``).
+    """
+
+    formula: str
+    not_text_reason: ClassVar[str] = (
+        "a formula with no calculated value (open and save the file in Excel or LibreOffice)"
+    )
+
+    def __str__(self) -> str:
+        return self.formula
 
 
 def is_blank(value: Any) -> bool:

@@ -1,8 +1,12 @@
 """CSV (also .tsv and .txt): cells read and written as the exact strings of the file.
 
 The separator (`,` `;` tab or `|`; Swedish Excel writes `;`) is sniffed from the first 64 K
-characters, the encoding by `ecs_tagger.tables.encoding`. Rows are streamed; a row with more
-filled cells than the header is an `InputError` naming its line.
+characters (more when the header line is longer: the header is always read whole), the encoding
+by `ecs_tagger.tables.encoding`. Detection reads the file through once (`check_records`, in
+`ecs_tagger.tables.csv_records`): a quoted cell whose closing quote is missing, which would
+swallow the lines below it, is an `InputError` naming its line; rows with fewer cells than the
+header (a record broken by a bare line break) are listed in a note. Rows are streamed; a row
+with more filled cells than the header is an `InputError` naming its line.
 """
 
 from __future__ import annotations
@@ -26,7 +30,14 @@ from ecs_tagger.tables.base import (
     WriteOptions,
     whole_table,
 )
-from ecs_tagger.tables.cells import escape_formula, is_blank, text_cell, unique_names
+from ecs_tagger.tables.cells import (
+    FormulaCell,
+    escape_formula,
+    is_blank,
+    text_cell,
+    unique_names,
+)
+from ecs_tagger.tables.csv_records import check_records
 from ecs_tagger.tables.encoding import MIXED_ENCODING, find_encoding, mixed_note
 
 EXTENSIONS = (".csv", ".tsv", ".txt")
@@ -35,16 +46,41 @@ SHEETS = False
 _SEPARATORS = (",", ";", "\t", "|")
 _SEPARATOR_NAMES = {"\\t": "\t", "tab": "\t", "semicolon": ";", "comma": ",", "pipe": "|"}
 _SNIFF_CHARS = 1 << 16
+#: The sample is read on past a long header line, up to this many characters.
+_MAX_SAMPLE_CHARS = 1 << 26
 
 # A CSV cell may hold a whole pasted PDF: lift the csv module's 128 KiB field limit.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
 def _read_sample(path: Path, encoding: str) -> tuple[str, bool]:
+    """The start of the file: 64 K characters, or more when the header line is longer (a survey
+    export with thousands of columns), so that the sample holds the whole header and lines below
+    it; and whether the sample is the whole file."""
     with path.open("r", encoding=encoding, newline="") as handle:
         sample = handle.read(_SNIFF_CHARS)
+        while len(sample) < _MAX_SAMPLE_CHARS:
+            first = sample.find("\n")
+            if first >= 0 and (sample.count("\n") > 20 or len(sample) - first > _SNIFF_CHARS):
+                break
+            more = handle.read(max(_SNIFF_CHARS, len(sample)))
+            if not more:
+                return sample, True
+            sample += more
         at_end = not handle.read(1)
     return sample, at_end
+
+
+def _read_header(path: Path, encoding: str, separator: str) -> tuple[str, ...]:
+    """The first record of the file, read whole however long it is."""
+    with path.open("r", encoding=encoding, newline="") as handle:
+        try:
+            for record in csv.reader(handle, delimiter=separator):
+                if record:
+                    return tuple(record)
+        except csv.Error as error:
+            raise InputError(f"{path}: cannot read the header row: {error}") from None
+    return ()
 
 
 def _records(sample: str, separator: str, at_end: bool, limit: int = 200) -> list[list[str]]:
@@ -102,12 +138,15 @@ def detect(path: Path, options: ReadOptions) -> TableFormat:
         raise InputError(f"{path}: the separator must be one character, got {separator!r}")
     first_newline = sample.find("\n")
     lineterminator = "\r\n" if first_newline > 0 and sample[first_newline - 1] == "\r" else "\n"
-    records = _records(sample, separator, at_end, limit=2)
-    header = tuple(records[0]) if records else ()
+    try:
+        header = _read_header(path, encoding, separator)
+    except UnicodeError as error:
+        raise InputError(f"{path}: cannot be read as {encoding}: {error}") from None
+    count, short_rows = check_records(path, encoding, separator, len(header))
     if found.legacy_lines:
         rows = _rows_of_lines(path, encoding, separator, found.legacy_lines)
         note = mixed_note(path, found.legacy_lines, rows)
-    notes = (note,) if note else ()
+    notes = tuple(text for text in (note, short_rows.note(path)) if text)
     return TableFormat(
         "csv",
         encoding,
@@ -117,8 +156,9 @@ def detect(path: Path, options: ReadOptions) -> TableFormat:
         lineterminator,
         unique_names(header),
         header,
-        None,
+        count,
         notes,
+        short_rows=short_rows,
     )
 
 
@@ -231,7 +271,7 @@ def output_format(path: Path, like: TableFormat | None = None) -> TableFormat:
 
 class _CsvWriter(TextFileWriter):
     """Writes the header cells, then every cell as `text_cell` gives it (with `escape_formula`
-    for text cells when formulas are escaped).
+    for text cells and the formulas of `FormulaCell`s when formulas are escaped).
 
     The csv module quotes a cell holding a line end only if the line end is the file's own: with
     ``\\n`` line ends a cell holding a bare ``\\r`` would be written unquoted and split its row
@@ -266,7 +306,10 @@ class _CsvWriter(TextFileWriter):
         columns = [frame[c].tolist() for c in frame.columns]
         if self.escape:
             rows = [
-                [escape_formula(v) if isinstance(v, str) else text_cell(v) for v in row]
+                [
+                    escape_formula(str(v)) if isinstance(v, str | FormulaCell) else text_cell(v)
+                    for v in row
+                ]
                 for row in zip(*columns, strict=True)
             ]
         else:

@@ -3,15 +3,18 @@
 Reading (openpyxl, read-only): text as written (``N/A``, ``NULL`` and ``#N/A`` stay text), numbers
 (whole ones as ints), ids stored as numbers with a zero-padded format as the text Excel shows
 (``0180``), dates whose format shows no time as dates, date-times, booleans; formulas give their
-last computed values (see `ecs_tagger.tables.numfmt`). The reader cannot stream, so a sheet is read
-whole (Excel holds at most 1,048,576 rows anyway).
+last computed values (see `ecs_tagger.tables.numfmt`), and a formula whose result the file does not
+hold (a workbook saved by a script) is a `FormulaCell`. The reader cannot stream, so a sheet is
+read whole (Excel holds at most 1,048,576 rows anyway).
 
 Writing: every text is a text cell, value unchanged (``=HYPERLINK(...)``, ``+46 ...``, ``-5``,
-``@x`` and ``#N/A`` are never formulas or errors, and stay text when edited in Excel). Output of
-an Excel input keeps, row by row, each cell's number format and stored value (`SheetStyles`).
-Output is byte-deterministic (fixed document and zip entry times); cells over Excel's
-32,767-character limit are cut and control characters Excel cannot store are removed, each with
-a warning.
+``@x`` and ``#N/A`` are never formulas or errors, and stay text when edited in Excel); a
+`FormulaCell` is written back as the user's formula. Output of an Excel input keeps, row by row,
+each cell's number format and stored value (`SheetStyles`). Output is byte-deterministic (fixed
+document and zip entry times). A table wider or longer than a sheet (`MAX_COLUMNS`, `MAX_ROWS`)
+is an `InputError` before anything is written (`check_fits`); cells over Excel's 32,767-character
+limit are cut, and control characters Excel cannot store are replaced (line-break-like ones, such
+as Word's manual line break, by a line break) or removed, each with a warning naming the cells.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import decimal
 import json
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,16 +34,34 @@ import pandas as pd
 
 from ecs_tagger.errors import InputError, counted
 from ecs_tagger.tables.base import FormatWriter, ReadOptions, TableFormat, WriteOptions
-from ecs_tagger.tables.cells import FORMULA_MARKS, is_blank, json_default, plain, unique_names
+from ecs_tagger.tables.cells import (
+    FORMULA_MARKS,
+    FormulaCell,
+    is_blank,
+    json_default,
+    plain,
+    unique_names,
+)
 from ecs_tagger.tables.numfmt import display_text, shows_time
 
 EXTENSIONS = (".xlsx", ".xlsm")
 SHEETS = True
 
 EXCEL_CELL_LIMIT = 32767
+#: The size of an Excel sheet: columns (A to XFD) and rows, the header row included.
+MAX_COLUMNS = 16_384
+MAX_ROWS = 1_048_576
 _EPOCH_ZIP = (1980, 1, 1, 0, 0, 0)
 _FIXED_TIME = dt.datetime(2000, 1, 1)
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: Control characters that stand for a line break (vertical tab: Word's manual line break; form
+#: feed: a page break; the file, group and record separators) or a space (the unit separator):
+#: Excel cannot store them, so they become what they mean instead of gluing words together.
+_BREAKS = str.maketrans(dict.fromkeys("\x0b\x0c\x1c\x1d\x1e", "\n") | {"\x1f": " "})
+#: How many changed cells a warning names.
+_SHOWN_CELLS = 10
+#: A formula element in a sheet's XML (``<f>``, ``<f t="shared" .../>``, ``<x:f>``).
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 #: Texts Excel reads as error values.
 _ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 
@@ -48,6 +69,19 @@ _ERROR_CODES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#N
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float | decimal.Decimal | dt.date | dt.time) and not isinstance(
         value, bool
+    )
+
+
+def check_fits(columns: int, rows: int | None, where: str) -> None:
+    """`InputError` when a table of `columns` columns and `rows` data rows (None: not known yet)
+    does not fit in an Excel sheet, whose cells past the last column or row Excel drops."""
+    if columns <= MAX_COLUMNS and (rows is None or rows + 1 <= MAX_ROWS):
+        return
+    size = f"{columns:,} columns" if columns > MAX_COLUMNS else f"{rows:,} rows and a header"
+    raise InputError(
+        f"{where}: {size} do not fit in an Excel sheet, which holds at most 16,384 columns "
+        "(A to XFD) and 1,048,576 rows (Excel drops the rest); write CSV (.csv) or Parquet "
+        "(.parquet) instead"
     )
 
 
@@ -136,9 +170,45 @@ def _cell_value(cell: Any) -> tuple[Any, str | None, tuple[Any, str, Any] | None
     return value, number_format, None
 
 
+def _has_formulas(workbook: Any, sheet: str) -> bool:
+    """Whether the sheet's XML holds a formula (read as bytes, without parsing it)."""
+    worksheet = workbook[sheet]
+    path = getattr(worksheet, "_worksheet_path", None)
+    archive = getattr(workbook, "_archive", None)
+    if path is None or archive is None:
+        return True  # cannot tell: look at the cells
+    tail = b""
+    with archive.open(path) as source:
+        while block := source.read(1 << 20):
+            if _FORMULA_TAG.search(tail + block):
+                return True
+            tail = block[-16:]
+    return False
+
+
+def _uncalculated_formulas(path: Path, sheet: str) -> Generator[list[str | None], None, None]:
+    """Per row of the sheet, per cell: the formula of a formula cell, else None."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        worksheet = workbook[sheet]
+        worksheet.reset_dimensions()
+        for row in worksheet.iter_rows():
+            yield [
+                str(getattr(cell.value, "text", cell.value))
+                if getattr(cell, "data_type", None) == "f"
+                else None
+                for cell in row
+            ]
+    finally:
+        workbook.close()
+
+
 def _sheet_rows(path: Path, sheet: str) -> tuple[list[list[Any]], list[list[Any]]]:
     """The cells of a sheet as (values, [(format, original) per cell]) rows; trailing empty rows
-    and cells dropped, as Excel shows the sheet."""
+    and cells dropped, as Excel shows the sheet. A formula with no stored result (a workbook
+    saved by a script) is a `FormulaCell`."""
     import openpyxl
 
     try:
@@ -152,20 +222,38 @@ def _sheet_rows(path: Path, sheet: str) -> tuple[list[list[Any]], list[list[Any]
             raise InputError(f"{path}: there is no sheet named {sheet!r}")
         worksheet = workbook[sheet]
         worksheet.reset_dimensions()  # some writers store wrong dimensions
+        formulas = _uncalculated_formulas(path, sheet) if _has_formulas(workbook, sheet) else None
         last = -1
-        for row in worksheet.iter_rows():
-            cells = [_cell_value(cell) for cell in row]
-            while cells and cells[-1][0] is None:
-                cells.pop()
-            if cells:
-                last = len(values)
-            values.append([value for value, _, _ in cells])
-            styles.append([(number_format, original) for _, number_format, original in cells])
+        try:
+            for row in worksheet.iter_rows():
+                cells = [_cell_value(cell) for cell in row]
+                if formulas is not None:
+                    _keep_formulas(cells, row, next(formulas, []))
+                while cells and cells[-1][0] is None:
+                    cells.pop()
+                if cells:
+                    last = len(values)
+                values.append([value for value, _, _ in cells])
+                styles.append([(number_format, original) for _, number_format, original in cells])
+        finally:
+            if formulas is not None:
+                formulas.close()
     except (KeyError, ValueError, zipfile.BadZipFile) as error:
         raise InputError(f"{path}: cannot read sheet {sheet!r}: {error}") from None
     finally:
         workbook.close()
     return values[: last + 1], styles[: last + 1]
+
+
+def _keep_formulas(cells: list[Any], row: Any, formulas: list[str | None]) -> None:
+    """Make each cell of `cells` whose value is missing but whose formula is known a
+    `FormulaCell` (with the cell's number format)."""
+    for position, formula in enumerate(formulas[: len(cells)]):
+        if formula is not None and cells[position][0] is None:
+            number_format = getattr(row[position], "number_format", None)
+            if number_format == "General":
+                number_format = None
+            cells[position] = (FormulaCell(formula), number_format, None)
 
 
 def read_excel_sheet(path: str | Path, fmt: TableFormat) -> tuple[TableFormat, pd.DataFrame]:
@@ -253,11 +341,15 @@ class _ExcelWriter:
     def __init__(self, temp: Path, fmt: TableFormat, options: WriteOptions) -> None:
         import openpyxl
 
+        check_fits(len(options.header), None, options.where or str(temp))
         self.temp = temp
+        self.where = options.where or str(temp)
         self.rows = 0
         self._long_cells = 0
-        self._illegal_cells = 0
         self._first_long: str | None = None
+        #: The cells whose control characters were replaced or removed: how many, the first ones.
+        self._control_cells = 0
+        self._control_shown: list[str] = []
         self._workbook = openpyxl.Workbook(write_only=True)
         self._workbook.properties.created = _FIXED_TIME
         self._workbook.properties.creator = "ecs-tagger"
@@ -280,10 +372,16 @@ class _ExcelWriter:
             value = value.decode("utf-8", errors="replace")
         if isinstance(value, dict | list | tuple | np.ndarray):
             value = json.dumps(plain(value), ensure_ascii=False, default=json_default)
+        if isinstance(value, FormulaCell):
+            return value
         if isinstance(value, str):
             if _ILLEGAL_XML.search(value):
-                value = _ILLEGAL_XML.sub("", value)
-                self._illegal_cells += 1
+                value = _ILLEGAL_XML.sub("", value.translate(_BREAKS))
+                self._control_cells += 1
+                if len(self._control_shown) < _SHOWN_CELLS:
+                    self._control_shown.append(
+                        "the header" if row == 0 else f"row {row}, column {column!r}"
+                    )
             if len(value) > EXCEL_CELL_LIMIT:
                 self._long_cells += 1
                 if self._first_long is None:
@@ -305,7 +403,10 @@ class _ExcelWriter:
         number_format, original = None, None
         if self._styles is not None and position >= 0:
             number_format, original = self._styles.cell(name, position, value)
-        if original is not None:
+        if isinstance(cell, FormulaCell):
+            wrapped = WriteOnlyCell(self._sheet, value=cell.formula)
+            wrapped.data_type = "f"  # the user's formula, as it was
+        elif original is not None:
             wrapped = WriteOnlyCell(self._sheet, value=original[0])
             wrapped.data_type = original[1]
         elif isinstance(cell, str):
@@ -326,6 +427,7 @@ class _ExcelWriter:
         return wrapped
 
     def write(self, frame: pd.DataFrame) -> None:
+        check_fits(len(frame.columns), self.rows + len(frame), self.where)
         names = [str(c) for c in frame.columns]
         columns = [frame[c].tolist() for c in frame.columns]
         for offset, row in enumerate(zip(*columns, strict=True)):
@@ -349,10 +451,15 @@ class _ExcelWriter:
                 f"characters cut (first: {self._first_long}); write CSV or Parquet to "
                 "keep them whole"
             )
-        if self._illegal_cells:
+        if self._control_cells:
+            more = self._control_cells - len(self._control_shown)
             warnings.append(
-                f"{counted(self._illegal_cells, 'cell')} with control characters that Excel "
-                "cannot store: those characters were removed"
+                f"{counted(self._control_cells, 'cell')} held control characters that Excel "
+                "cannot store: line-break-like ones (a vertical tab, Word's manual line break; "
+                "a form feed) became line breaks, others were removed; changed: "
+                + "; ".join(self._control_shown)
+                + (f" and {more} more" if more > 0 else "")
+                + " (write CSV or Parquet to keep them as they are)"
             )
         return warnings
 

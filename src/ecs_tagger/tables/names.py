@@ -6,7 +6,8 @@ trailing space). `match_columns` finds the column a user means by the name they 
 name first, then the names equal after NFC, then the names that look the same (NFC, invisible
 format characters removed, any run of white space read as one space, ends stripped).
 `column_hint` suggests a differently spelled name for an error message (case, a typo), and never
-one that looks the same as what was typed. `visible` shows a name with its invisible parts written
+one that looks the same as what was typed. `find_column` is what every command uses: the one column
+meant, or an `InputError` that names the file and shows the columns. `visible` shows a name with its invisible parts written
 out, for messages where two names look alike.
 """
 
@@ -18,6 +19,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from ecs_tagger.errors import InputError
 from ecs_tagger.tables.cells import is_blank
 
 _SPACES_RE = re.compile(r"\s+")
@@ -85,3 +87,41 @@ def visible(text: str) -> str:
         for ch in text
     )
     return f"'{shown}'"
+
+
+def find_column(
+    name: str,
+    columns: Sequence[Any],
+    header: Sequence[Any] = (),
+    *,
+    where: object = "",
+    role: str = "",
+    sheet: str | None = None,
+) -> str:
+    """The column (of `columns`, the frame names) that the typed `name` means: exact, else equal
+    after NFC, else a look-alike (`match_columns`).
+
+    `InputError` naming `where` (the file) when none matches (with a hint that never looks the
+    same as `name`), or when several look alike (shown with their invisible characters written
+    out). `role` ("text", "id", ...) and `sheet` only word the message.
+    """
+    shown = [str(c) for c in columns]
+    found = match_columns(name, shown, header)
+    what = f"{role} column" if role else "column"
+    in_sheet = f" of sheet {sheet!r}" if sheet else ""
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise InputError(
+            f"{where}: {len(found)} columns{in_sheet} look like the {what} {name!r}: "
+            + ", ".join(visible(c) for c in found)
+            + "; rename one of them, or give the name exactly as the file has it"
+        )
+    close = column_hint(name, shown)
+    hint = f" Did you mean {close!r}?" if close else ""
+    raise InputError(
+        f"{where}: there is no {what} {name!r}{in_sheet}; the columns are: "
+        + (", ".join(repr(c) for c in shown) or "(none)")
+        + "."
+        + hint
+    )

@@ -13,7 +13,7 @@ from typing import Protocol
 import pandas as pd
 
 from ecs_tagger.errors import InputError
-from ecs_tagger.tables import csv, excel, jsonl, parquet
+from ecs_tagger.tables import csv, excel, json, jsonl, parquet
 from ecs_tagger.tables.base import FormatWriter, Kind, ReadOptions, TableFormat, WriteOptions
 
 
@@ -44,7 +44,13 @@ class TableIO(Protocol):
         """A writer of frames into the file `temp`."""
 
 
-FORMATS: dict[Kind, TableIO] = {"csv": csv, "jsonl": jsonl, "excel": excel, "parquet": parquet}
+FORMATS: dict[Kind, TableIO] = {
+    "csv": csv,
+    "jsonl": jsonl,
+    "json": json,
+    "excel": excel,
+    "parquet": parquet,
+}
 
 SUPPORTED_EXTENSIONS = tuple(suffix for module in FORMATS.values() for suffix in module.EXTENSIONS)
 
@@ -53,7 +59,6 @@ _KINDS: dict[str, Kind] = {
 }
 _HINTS = {
     ".xls": "old Excel .xls files are not supported: open the file in Excel and save it as .xlsx",
-    ".json": "plain .json is not supported: write JSON Lines (.jsonl, one object per line)",
     ".ods": "OpenDocument spreadsheets are not supported: save the sheet as .xlsx or .csv",
 }
 

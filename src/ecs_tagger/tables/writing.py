@@ -29,6 +29,14 @@ def output_format(path: str | Path, like: TableFormat | None = None) -> TableFor
     return FORMATS[kind_of(path)].output_format(Path(path), like)
 
 
+def file_mode() -> int:
+    """The permissions a new file gets from the user's umask (``0o644`` under the usual ``022``):
+    for files made private by `tempfile.mkstemp` that are meant to be shared like any other."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write a small file atomically (temp file beside it, then rename)."""
     temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
