@@ -50,8 +50,24 @@ def test_an_excel_file_and_clear_errors(tmp_path: Path) -> None:
     pd.DataFrame({"nr": [1], "belopp": [3]}).to_excel(path, index=False)
     with pytest.raises(InputError, match="TEXT_COLUMNS"):
         review.load_registry(path)
-    with pytest.raises(InputError, match="no column 'titel'"):
+    with pytest.raises(InputError, match="no text column 'titel'"):
         review.load_registry(path, text_cols=["titel"])
+
+
+def test_named_columns_are_found_as_tag_finds_them(tmp_path: Path) -> None:
+    """A name typed in NFC finds a decomposed (macOS) column, and one with a hidden space."""
+    import unicodedata
+
+    path = tmp_path / "register.csv"
+    decomposed = unicodedata.normalize("NFD", "Län")
+    pd.DataFrame(
+        {"Projekt id\u00a0": ["P1"], "Beskrivning ": ["Biogas på gården."], decomposed: ["Örebro"]}
+    ).to_csv(path, index=False)
+    frame = review.load_registry(
+        path, text_cols="Beskrivning", id_col="Projekt id", region_col="Län"
+    )
+    assert frame["id"].tolist() == ["P1"] and frame["regions"].tolist() == [("Örebro",)]
+    assert frame["text"].tolist() == ["Biogas på gården."]
 
 
 def test_the_default_registry_is_projektbanken_in_ostra_mellansverige(corpus_root: Path) -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ecs_tagger.errors import InputError
 from ecs_tagger.regions import split_regions
+from ecs_tagger.tables.names import find_column
 
 if TYPE_CHECKING:
     from ecs_tagger.index import RegistryIndex
@@ -148,6 +149,19 @@ def load_registry(
     source.columns = pd.Index(columns)
     if isinstance(text_cols, str):
         text_cols = [text_cols]
+    where = path or "registry"
+    # Named columns are found as `ecs-tagger tag` finds them (NFC, look-alikes, hidden spaces).
+    if text_cols:
+        text_cols = [find_column(c, columns, where=where, role="text") for c in text_cols]
+    id_col, region_col, actor_col, funding_col = (
+        None if name is None else find_column(name, columns, where=where, role=role)
+        for name, role in (
+            (id_col, "id"),
+            (region_col, "region"),
+            (actor_col, "actor"),
+            (funding_col, "funding"),
+        )
+    )
     if not text_cols:
         found = [c for c in (_find(columns, _TITLE_NAMES), _find(columns, _BODY_NAMES)) if c]
         if not found:
