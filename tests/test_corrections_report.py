@@ -8,6 +8,7 @@ import pandas as pd
 from ecs_tagger.coordinators.corrections.report import RetrainReport
 from ecs_tagger.coordinators.corrections.retrain import CorrectedTraining
 from ecs_tagger.model.metrics import multilabel_report
+from ecs_tagger.model.taxonomy import default_taxonomy
 
 #: English words of the report that a Swedish reader must not see.
 ENGLISH = (
@@ -55,21 +56,21 @@ def _report() -> RetrainReport:
         changes=pd.DataFrame(
             {"id": ["A"], "before": [""], "after": ["food"], "added": [("food",)], "removed": [()]}
         ),
+        taxonomy=default_taxonomy(),
     )
 
 
 def test_the_report_speaks_swedish_when_asked() -> None:
     report = _report()
     english = report.to_html()
-    assert "Retrained with 1 reviewed rows" in english and "Rows whose tags changed (1)" in english
+    assert "Retrained with 1 reviewed row in 0\u00a0s: 1 row added" in english
+    assert "Rows whose tags changed (1)" in english
     assert report._repr_html_() == english
     swedish = report.to_html("sv")
-    assert (
-        "Omtränad med 1 granskade rader" in swedish and "Rader vars taggar ändrats (1)" in swedish
-    )
+    assert "Omtränad med 1 granskad rad" in swedish and "Rader vars taggar ändrats (1)" in swedish
     assert "korsvaliderat när modellen tränades" in swedish
     assert "texten har ändrats sedan granskningen" in swedish
-    assert "livsmedel" in swedish and "balans (F1) efter" in swedish
+    assert "Hållbar livsmedelsförsörjning" in swedish and "balans (F1) efter" in swedish
     found = [word for word in ENGLISH if word in swedish]
     assert not found, f"English in the Swedish report: {found}"
     table = report.metrics_table("sv")
@@ -79,6 +80,27 @@ def test_the_report_speaks_swedish_when_asked() -> None:
 def test_counts_of_labelled_texts_show_as_whole_numbers() -> None:
     table = _report().metrics_table()
     counts = table[table.columns[-2]]  # labelled texts with the area, before the F1 change
-    assert counts.dropna().tolist() == [20, 20]
+    assert counts.tolist() == ["20", "20", "–", "–"], "no <NA> for the averages"
     markup = _report().to_html()
     assert ">20<" in markup and ">20.0<" not in markup
+
+
+def test_the_report_names_areas_counts_right_and_writes_numbers_by_language() -> None:
+    """Issue 18: `<NA>` in the averages' count, area codes, "(1 single tags added or removed)"."""
+    report = _report()
+    for language in ("en", "sv"):
+        markup = report.to_html(language)
+        assert "&lt;NA&gt;" not in markup and "<NA>" not in markup and "nan" not in markup
+    english = report.to_html()
+    assert "Sustainable food supply" in english and "Energy solutions of tomorrow" in english
+    assert ">food<" not in english and ">energy<" not in english, "names, not codes"
+    assert "(1 tag added or removed)" in english and "single tags" not in english
+    assert "(1 tagg tillagd eller borttagen)" in report.to_html("sv")
+    assert "Left out: 1 review: the text changed since it was reviewed." in report.summary()
+    table = report.metrics_table()
+    figures = table.drop(columns=[c for c in table.columns if "labelled" in c]).stack()
+    assert figures.str.fullmatch(r"[+-]?\d\.\d\d|–").all(), "two decimals everywhere"
+    swedish = report.metrics_table("sv").stack()
+    assert not swedish.str.contains(r"\d\.\d").any(), "Swedish writes 0,80, never 0.80"
+    assert swedish.str.contains(r"\d,\d\d").any()
+    assert "0,80 före" in report.summary("sv") or "före" in report.summary("sv")

@@ -156,3 +156,56 @@ def test_retraining_tells_the_progress_bar_how_many_texts_it_reads(
     assert report.training.added == ["R1"]
     assert bar.done_when_told == 0, "the total is told before any text is read"
     assert bar.total == len(small_training_frame) + 1 == bar.done, "the bar ends at n/n"
+
+
+# -- how long a retraining takes (issue 18) ---------------------------------------------------------
+def test_the_retraining_estimate_counts_the_texts_already_in_the_embedding_cache(
+    tmp_path: Path,
+) -> None:
+    """The first retraining took 686 s where the notebook promised "a few minutes"; the
+    estimate counts the training texts whose vectors are cached and says how long it will be."""
+    from types import SimpleNamespace
+
+    from ecs_tagger.coordinators.corrections.retrain import (
+        CACHED_SECONDS,
+        SECONDS_PER_TEXT,
+        RetrainEstimate,
+        cached_share,
+        estimate_retraining,
+    )
+    from ecs_tagger.embedding.cache import EmbeddingCache, text_key
+    from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
+    from ecs_tagger.preprocess import Preprocessor
+
+    (tmp_path / "model").mkdir()  # a model folder: its identity needs no weights
+    embedder = Embedder(EmbedderSettings(model=str(tmp_path / "model")), cache_directory=tmp_path)
+    tagger = SimpleNamespace(embedder=embedder, preprocessor=Preprocessor())
+    texts = ["Biogas på gården.", "Vård i hemmet.", "Robotar i industrin.", "Mejeri och ost."]
+    cache = EmbeddingCache(tmp_path / "embeddings", embedder.model_id, dimension=4)
+    pre = tagger.preprocessor
+    cache.put_many(
+        {
+            text_key("passage-chunked", pre.model_text(pre.clean(t))): np.ones(4, np.float32)
+            for t in texts[:2]
+        }
+    )
+    cache.close()
+    assert cached_share(tagger, texts) == 0.5  # type: ignore[arg-type]
+    data = pd.DataFrame({"id": ["a", "b", "c", "d"], "text": texts, "areas": [[]] * 4})
+    estimate = estimate_retraining(
+        tagger,  # type: ignore[arg-type]
+        [],
+        {},
+        data=data,
+        cross_validation=False,
+    )
+    assert (estimate.texts, estimate.cached, estimate.to_read) == (4, 2, 2)
+    assert estimate.seconds == pytest.approx(CACHED_SECONDS + 2 * SECONDS_PER_TEXT)
+    assert "Retraining reads 4 training texts; 2 of them are already" in estimate.words()
+    with_cv = estimate_retraining(tagger, [], {}, data=data)  # type: ignore[arg-type]
+    assert with_cv.seconds > estimate.seconds
+    first = RetrainEstimate(texts=8283, cached=0, seconds=686.0, cross_validation=False)
+    words = first.words()
+    assert "about 11\u00a0min" in words and "The first retraining on a machine" in words
+    assert "Omträningen läser 8\u00a0283 träningstexter" in first.words("sv")
+    assert pytest.approx(686.0) == SECONDS_PER_TEXT * 8283 + CACHED_SECONDS

@@ -168,3 +168,32 @@ def test_merge_report_lists_groups() -> None:
     )
     assert isinstance(report, pd.DataFrame) and len(report) == 1
     assert report.iloc[0]["spellings"] == 3 and report.iloc[0]["mentions"] == 3
+
+
+def test_part_of_a_name_finds_actors_as_one_types() -> None:
+    """Issue 18: typing "Örebro" in the actor search answered "type part of the name"."""
+    from ecs_tagger.index.actor_names import actors_named_in_part
+
+    names = [
+        "Örebro kommun",
+        "Örebro kommun",
+        "Region Örebro län",
+        "Regionförbundet Örebro län",
+        "Regionförbundet Uppsala län",
+        "Uppsala universitet",
+        "Sveriges lantbruksuniversitet",
+        None,
+    ]
+    found = actors_named_in_part(names, "Örebro")
+    assert found[0] == "Örebro kommun", "the most mentioned first"
+    assert set(found) == {"Örebro kommun", "Region Örebro län", "Regionförbundet Örebro län"}
+    assert actors_named_in_part(names, "regionförbundet upp") == ["Regionförbundet Uppsala län"]
+    assert actors_named_in_part(names, "Region Örebro") == ["Region Örebro län"], (
+        "whole words before the last: Regionförbundet is another body"
+    )
+    assert actors_named_in_part(names, "Uppsala univ") == ["Uppsala universitet"]
+    assert actors_named_in_part(names, "REGIONFÖRBUNDET UPPSALA LÄN") == [
+        "Regionförbundet Uppsala län"
+    ]
+    assert actors_named_in_part(names, "Up") == [], "two letters are too few to go on"
+    assert actors_named_in_part(names, "Nobody") == [] and actors_named_in_part(names, "") == []

@@ -101,3 +101,70 @@ def test_a_food_association_is_not_most_like_a_silver_mine() -> None:
     found = similar_actors(index, "Agro Öst Ideellförening", k=5)
     assert "silvergruva" not in " ".join(found["actor"]).casefold()
     assert (found["similarity"] >= MIN_SIMILARITY).all()
+
+
+# -- issue 18: part of a name, and why an answer is empty -------------------------------------------
+def _small_actors() -> object:
+    base = np.eye(8, dtype=np.float32)
+    vectors = np.vstack(
+        [
+            base[0],
+            0.8 * base[0] + 0.6 * base[1],  # like the first, in the same region
+            base[2],
+            base[3],
+            base[4],
+        ]
+    )
+    index = synthetic_index(
+        regions=[["Örebro"], ["Örebro"], ["Uppsala"], ["Gotland"], ["Örebro"]],
+        areas=[["food"], ["food"], ["energy"], [], ["industry"]],
+        vectors=vectors,
+        actors=[
+            "Örebro kommun",
+            "Region Örebro län",
+            "Regionförbundet Uppsala län",
+            "Gotlands museum",
+            "Örebro universitet",
+        ],
+    )
+    index.rows["actor_key"] = [actor_key(a) for a in index.rows["actor"]]
+    return index
+
+
+def test_part_of_a_name_finds_the_actor_and_names_the_others() -> None:
+    from ecs_tagger.regional.actors import resolve_actor, search_actors
+
+    index = _small_actors()
+    profiles = actor_profiles(index)
+    row, others = resolve_actor(profiles, "Regionförbundet Upp")
+    assert profiles.at[row, "actor"] == "Regionförbundet Uppsala län" and others == []
+    found = search_actors(index, "Örebro", other_regions=False)
+    assert found.actor.startswith("Örebro") or found.actor == "Region Örebro län"
+    assert len(found.also_named) == 2
+    assert {found.actor, *found.also_named} == {
+        "Örebro kommun",
+        "Region Örebro län",
+        "Örebro universitet",
+    }
+    with pytest.raises(InputError, match="no actor"):
+        search_actors(index, "Stockholms stad")
+    with pytest.raises(InputError, match="names 3 actors"):  # a script gets no guess
+        similar_actors(index, "Örebro")
+    assert "similarity" in similar_actors(index, "Gotland").columns, "names one actor: found"
+
+
+def test_an_empty_answer_says_why() -> None:
+    from ecs_tagger.regional.actors import search_actors
+
+    index = _small_actors()
+    found = search_actors(index, "Regionförbundet Uppsala län")
+    assert found.table.empty and found.candidates == 4
+    assert found.nearest is not None and found.nearest[1] < MIN_SIMILARITY
+    assert list(found.weak["similarity"]) == sorted(found.weak["similarity"], reverse=True)
+    # Örebro kommun's one alike actor works in Örebro too: "other regions" holds it back
+    kommun = search_actors(index, "Örebro kommun")
+    assert kommun.table.empty and kommun.held_back is not None
+    assert kommun.held_back[0] == "Region Örebro län" and kommun.held_back[1] >= MIN_SIMILARITY
+    everywhere = search_actors(index, "Örebro kommun", other_regions=False)
+    assert everywhere.table["actor"].tolist() == ["Region Örebro län"]
+    assert similar_actors(index, "Örebro kommun", other_regions=False).equals(everywhere.table)

@@ -145,9 +145,9 @@ def test_reasons_are_said_in_swedish() -> None:
     )
     assert reason.closest == ClosestCall("food", True, 0.52, 0.49)
     assert reason_in(reason, "sv") == (
-        "livsmedel taggad: poäng 0.52, tröskel 0.49; livsmedel: betydelsen säger 0.20, orden "
-        "säger 0.90"
+        "livsmedel taggad: poäng 0,52, tröskel 0,49; livsmedel: betydelsen säger 0,20, orden "
+        "säger 0,90"
     )
     missed = Uncertainty(ClosestCall("energy", False, 0.45, 0.5))
-    assert reason_in(missed, "sv").startswith("energi ej taggad: poäng 0.45")
+    assert reason_in(missed, "sv").startswith("energi ej taggad: poäng 0,45")
     assert reason_in("clear", "sv") == "tydlig" and reason_in(reason, "en") == str(reason)

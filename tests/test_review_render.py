@@ -96,9 +96,9 @@ def test_scroll_tables_wrap_between_words_and_give_long_columns_room() -> None:
     assert "overflow-wrap: anywhere" not in markup, "no breaks in the middle of words"
     assert "overflow-wrap: break-word" in markup and "word-break: normal" in markup
     assert (
-        table.long_columns() == [0] and "td:nth-child(2)" in markup and "min-width: 14em" in markup
+        table.long_columns() == [0] and "td:nth-child(2)" in markup and "min-width: 10em" in markup
     )
-    assert "1 rader" in markup and "rows" not in markup
+    assert "1 rad<" in markup and "rows" not in markup and "rader" not in markup
     assert "tbody th {white-space: nowrap" in markup, "an id stays on one line"
 
 
@@ -129,8 +129,13 @@ def test_display_table_in_swedish_names_areas_and_reasons_in_swedish() -> None:
     row = table.loc["A"]
     assert row["taggar"] == "livsmedel" and row["områden efter granskning"] == "livsmedel, energi"
     assert row["varför"] == (
-        "livsmedel taggad: poäng 0.50, tröskel 0.49; livsmedel: betydelsen säger 0.20, "
-        "orden säger 0.90"
+        "livsmedel taggad: poäng 0,50, tröskel 0,49;\nlivsmedel: betydelsen säger 0,20, "
+        "orden säger 0,90"
+    ), "Swedish numbers, one part of the reason a line"
+    assert (
+        row["livsmedel"] == "0,50" and row["hälsa"] == "0,00" and row["risk för fel"] == "40\u00a0%"
     )
     english = review.display_table(frame, CODES)
-    assert english.loc["A", "why"] == str(frame.loc[0, "reason"]) and "food" in english.columns
+    assert english.loc["A", "why"] == str(frame.loc[0, "reason"]).replace("; ", ";\n")
+    assert "food" in english.columns and english.loc["A", "chance wrong"] == "40%"
+    assert english.loc["A", "health"] == "0.00", "two decimals, never 0.0"

@@ -3,6 +3,9 @@ similar initiatives as HTML."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -108,7 +111,8 @@ def test_scroll_table_shows_every_row_wrapped() -> None:
     frame = pd.DataFrame({"comment": [f"a long comment {i} " * 20 for i in range(120)]})
     markup = ScrollTable(frame)._repr_html_()
     assert markup.count("</tr>") == 121 and "..." not in markup
-    assert "overflow: auto" in markup and "white-space: normal" in markup
+    assert "overflow: auto" in markup and "white-space: pre-line" in markup
+    assert "table.dataframe {width: 100%}" in markup, "as wide as the page, no sideways scroll"
 
 
 def test_similar_browser_says_searching_and_suggests_actors_without_a_traceback(
@@ -290,3 +294,134 @@ def test_nothing_english_shows_in_swedish(
     found = [word for word in ENGLISH_UI if word in text]
     assert not found, f"English in the Swedish interface: {found}"
     assert {"livsmedel", "energi"} <= set(table.columns) and "food" not in table.columns
+
+
+# -- issue 18: words, numbers, cut-off labels, the actor search, the export button ---------------
+def test_a_saved_review_says_corrected_with_area_names_and_chances_in_percent(
+    session: ReviewSession,
+) -> None:
+    pytest.importorskip("ipywidgets")
+    from ecs_tagger.coordinators.widgets import RegistryBrowser, ReviewPanel
+
+    panel = ReviewPanel(session, queue_size=2)
+    ident = panel.current
+    assert ident is not None
+    row = session.tagged.row(ident)
+    assert f"chance of a wrong tag {round(100 * row['p_wrong'])}%" in panel.header.value
+    for code, box in panel.checkboxes.items():
+        box.value = code in ("food", "industry")
+    changed = set(row["areas"]) != {"food", "industry"}
+    panel.save_button.click()
+    message = panel.message.value
+    assert f"Saved {ident}: Sustainable food supply, Smart industry (" in message
+    assert "(corrected)." in message if changed else "(accepted)." in message
+    assert "(correct)" not in message and "food, industry" not in message
+    panel.go(0)
+    assert "reviewed before by Anna (corrected)" in panel.header.value or not changed
+    swedish = ReviewPanel(session, ids=[ident], language="sv")
+    assert "(rättad)" in swedish.header.value or not changed
+    assert f"{round(100 * row['p_wrong'])}\u00a0%" in swedish.header.value
+    browser = RegistryBrowser(session)
+    assert browser.uncertain.description == "uncertain only (≥ 20% chance of a wrong tag)"
+    assert browser.uncertain.layout.width == "auto", "the whole label shows"
+
+
+def test_review_tables_write_scores_with_two_decimals_and_chances_in_percent(
+    session: ReviewSession,
+) -> None:
+    table = review.display_table(session.tagged.frame, session.tagged.codes)
+    scores = table[list(CODES)].stack()
+    assert scores.str.fullmatch(r"\d\.\d\d|–").all(), "two decimals everywhere: 0.00, never 0.0"
+    assert table["chance wrong"].str.fullmatch(r"\d{1,3}%|–").all()
+    swedish = review.display_table(session.tagged.frame, session.tagged.codes, language="sv")
+    assert swedish[["livsmedel", "energi"]].stack().str.fullmatch(r"\d,\d\d|–").all()
+    assert swedish["risk för fel"].str.fullmatch(r"\d{1,3}\u00a0%|–").all()
+    assert "." not in "".join(swedish["varför"]), "Swedish reasons write 0,52"
+
+
+def test_only_other_regions_is_off_for_a_free_text_and_back_for_a_project(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("ipywidgets")
+    from ecs_tagger.coordinators.widgets import SimilarBrowser
+    from similarity_support import synthetic_index
+
+    index = synthetic_index(regions=[["Örebro"], ["Uppsala"], ["Gotland"]], areas=[[], [], []])
+    monkeypatch.setattr(SimilarBrowser, "search", lambda self: pd.DataFrame())
+    browser = SimilarBrowser(index, project="P0")
+    assert browser.other_regions.value and not browser.other_regions.disabled
+    browser.project.value = "biogas from manure on dairy farms"
+    assert browser.other_regions.disabled and not browser.other_regions.value
+    browser.project.value = "P1"
+    assert not browser.other_regions.disabled and browser.other_regions.value
+    browser.other_regions.value = False
+    browser.project.value = "another free text"
+    browser.project.value = "P2"
+    assert not browser.other_regions.value, "the coordinator's own choice comes back"
+    assert browser.button.layout.min_width == "11em", "'searching…' is not cut off"
+
+
+def test_the_actor_search_finds_part_of_a_name_and_explains_an_empty_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("ipywidgets")
+    from ecs_tagger.coordinators.widgets import SimilarBrowser, similar_actors_view
+    from ecs_tagger.coordinators.widgets import similar as widgets
+    from ecs_tagger.index.actor_names import actor_key
+    from ecs_tagger.regional.similarity import similar
+    from similarity_support import synthetic_index
+
+    # the project search the browser starts with, unexplained (a synthetic index has no texts)
+    monkeypatch.setattr(widgets, "similar", lambda *a, **k: similar(*a, **k, explain=False))
+
+    index = synthetic_index(
+        regions=[["Örebro"], ["Uppsala"], ["Örebro"], ["Gävleborg"]],
+        areas=[["food"], ["food"], ["energy"], []],
+        vectors=np.eye(8, dtype=np.float32)[:4],
+        actors=["Örebro kommun", "Regionförbundet Uppsala län", "Örebro universitet", "LRF Gävle"],
+    )
+    index.rows["actor_key"] = [actor_key(a) for a in index.rows["actor"]]
+    browser = SimilarBrowser(index)
+    browser.mode.value = "actor"
+    browser.actor.value = "Regionförbundet Uppsala län"  # the name the notebook suggests
+    browser.refresh()
+    shown = browser.result.value
+    assert "Actors most like «Regionförbundet Uppsala län»: none." in shown
+    assert "None of the 3 other actors compared reaches the minimum similarity 0.10" in shown
+    assert "the closest, «" in shown and "0 rows" not in shown
+    assert "Show the nearest anyway (3, marked weak)" in shown and "<details open>" not in shown
+    browser.show_weak.value = True  # shown again, opened, without searching again
+    assert "<details open>" in browser.result.value
+    browser.show_weak.value = False
+    browser.actor.value = "Örebro"  # part of a name
+    browser.refresh()
+    shown = browser.result.value
+    assert "«Örebro» names 2 actors" in shown and "type part of the name" not in shown
+    assert "Örebro kommun" in shown and "Örebro universitet" in shown
+    view = similar_actors_view(index, "Regionförbundet Upp", language="sv")
+    assert "Aktörer som mest liknar «Regionförbundet Uppsala län»: inga." in view.data
+    assert "0,10" in view.data, "Swedish writes 0,10"
+
+
+def test_the_export_button_writes_a_new_file_with_the_reviews_at_each_click(
+    session: ReviewSession, tmp_path: Path
+) -> None:
+    pytest.importorskip("ipywidgets")
+    pytest.importorskip("openpyxl")
+    from ecs_tagger.coordinators.widgets import ExportButton
+
+    report: object = None
+    button = ExportButton(session, tmp_path, "registry", retrained=lambda: report)
+    assert not list(tmp_path.iterdir()), "nothing is written until the coordinator asks"
+    assert "Nothing exported yet" in button.message.value
+    ident = session.queue(1)["id"].iloc[0]
+    session.set_areas(ident, ["food"], comment="after the notebook ran")
+    button.button.click()
+    first = button.written[-1]
+    log = pd.read_excel(first, sheet_name="Review log")
+    assert ident in set(log["ID"].astype(str)), "the reviews saved before the click are in"
+    assert "1 reviewed row; tags from model" in button.message.value
+    button.button.click()
+    assert len(set(button.written)) == 2 and first.exists(), "a new file, the first one kept"
+    button.use_retrained.value = True
+    assert button.export() is None and "No retrained tagger yet" in button.message.value

@@ -1,6 +1,7 @@
 """Export a reviewed registry to Excel: tags, scores, review status and comments.
 
 >>> export_reviewed(session, "out/reviewed_registry.xlsx", swedish=True)
+>>> export_reviewed(session, timestamped_export_path("out", "registry"), overwrite=False)
 
 The workbook has three sheets: the registry (one row per project: the tagger's areas, the
 reviewed/final areas, a score per area, the chance of a wrong tag, the review status, reviewer,
@@ -294,6 +295,23 @@ def dated_export_path(
     return path
 
 
+def timestamped_export_path(
+    directory: str | Path, registry: str, *, when: datetime | None = None, suffix: str = ".xlsx"
+) -> Path:
+    """A new file for one export: ``<directory>/<registry>_<YYYY-MM-DD_HHMMSS>.xlsx`` (local
+    time, to the second), or ``..._2.xlsx``, ``..._3.xlsx`` when a file of that name exists: an
+    export never replaces an earlier one."""
+    stem = re.sub(r"[^\w.-]+", "_", Path(str(registry)).stem).strip("_.") or "registry"
+    stamp = (when or datetime.now().astimezone()).strftime("%Y-%m-%d_%H%M%S")
+    directory = Path(directory)
+    path = directory / f"{stem}_{stamp}{suffix}"
+    number = 2
+    while path.exists():
+        path = directory / f"{stem}_{stamp}_{number}{suffix}"
+        number += 1
+    return path
+
+
 def export_reviewed(
     session: ReviewSession,
     path: str | Path,
@@ -362,5 +380,6 @@ __all__ = [
     "export_reviewed",
     "review_log_frame",
     "reviewed_export_frame",
+    "timestamped_export_path",
     "write_workbook",
 ]

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ecs_tagger.corpus import OMS_REGIONS
 from ecs_tagger.errors import MissingDependencyError
-from ecs_tagger.words import say
+from ecs_tagger.words import number, say
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -237,7 +237,7 @@ def score_histograms(
         ax.text(
             threshold,
             0.97,
-            f" {say('threshold', language)} {threshold:.2f}",
+            f" {say('threshold', language)} {number(threshold, language)}",
             transform=ax.get_xaxis_transform(),
             color="#c0392b",
             fontsize=8,

@@ -93,6 +93,8 @@ LEGAL_FORMS: frozenset[str] = frozenset(
 )
 #: Words dropped from the start of a name.
 LEADING_FORMS: frozenset[str] = frozenset({"stiftelsen", "ab"})
+#: Letters a typed word must have to find the words it starts ("Öre" finds "Örebro").
+MIN_PREFIX = 3
 _LONGEST_FORM = 4  # words a legal form may be spelled with ("ek", "för", ...)
 _WORD = re.compile(r"[^\W_]+")
 
@@ -164,6 +166,42 @@ def actor_key(name: Any) -> str | None:
         return None
     words = actor_words(str(name))
     return "".join(words) or None
+
+
+def _names_in_part(typed: str, words: list[str]) -> bool:
+    """True when every word of `typed` is a word of the name and the last may be the start of
+    one (the words as :func:`actor_words` gives them)."""
+    wanted = actor_words(typed)
+    if not wanted or not words:
+        return False
+    *whole, last = wanted
+    if not all(word in words for word in whole):
+        return False
+    return last in words or (len(last) >= MIN_PREFIX and any(w.startswith(last) for w in words))
+
+
+def actors_named_in_part(names: Iterable[Any], typed: str) -> list[str]:
+    """The actors (one display name per :func:`actor_key`) that `typed` names in part, most
+    mentioned first: every word of `typed` is a word of the actor's name, the last one may be the
+    start of a word, as one types. "Örebro" finds "Örebro kommun", "Region Örebro län" and
+    "Örebro universitet"; "Regionförbundet Upp" finds "Regionförbundet Uppsala län"; "Region
+    Örebro" finds "Region Örebro län" but not "Regionförbundet Örebro län" (whole words before
+    the last: the two are different bodies); a start of a word needs MIN_PREFIX letters. An
+    actor that `typed` names whole (same key) comes first."""
+    mentions = Counter(str(n).strip() for n in names if isinstance(n, str) and actor_key(n))
+    groups: dict[str, Counter[str]] = {}
+    for name, count in mentions.items():
+        key = actor_key(name)
+        if key is not None:
+            groups.setdefault(key, Counter())[name] += count
+    exact = actor_key(typed)
+    found = [
+        (key == exact, sum(spellings.values()), display_name(spellings.elements()))
+        for key, spellings in groups.items()
+        if key == exact or any(_names_in_part(typed, actor_words(n)) for n in spellings)
+    ]
+    found.sort(key=lambda item: (not item[0], -item[1], item[2]))
+    return [name for _, _, name in found]
 
 
 def display_name(variants: Iterable[str]) -> str:

@@ -18,13 +18,19 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ecs_tagger.errors import InputError
-from ecs_tagger.index.actor_names import actor_key, actor_words, display_name
+from ecs_tagger.index.actor_names import (
+    actor_key,
+    actor_words,
+    actors_named_in_part,
+    display_name,
+)
 from ecs_tagger.regions import normalise_regions
 
 if TYPE_CHECKING:
@@ -144,22 +150,120 @@ def actor_similarities(index: RegistryIndex, profiles: pd.DataFrame, row: int) -
     return content * (1 - AREA_WEIGHT + AREA_WEIGHT * agreement)
 
 
-def find_actor(profiles: pd.DataFrame, actor: str) -> int:
-    """Row of `profiles` for an actor given by any spelling (InputError with suggestions)."""
+def resolve_actor(profiles: pd.DataFrame, actor: str) -> tuple[int, list[str]]:
+    """(row of `profiles`, the other actors `actor` also names) for an actor given by any
+    spelling or by part of its name (:func:`actors_named_in_part`: "Örebro" finds "Örebro
+    kommun", "Region Örebro län", ...; the actor with the most projects is taken, the others are
+    returned). InputError, with suggestions, when no actor is named."""
     key = actor_key(actor)
-    matches: Sequence[int] = (
-        np.flatnonzero(profiles["actor_key"].to_numpy() == key).tolist() if key else []
+    keys = profiles["actor_key"].to_numpy()
+    exact: Sequence[int] = np.flatnonzero(keys == key).tolist() if key else []
+    if len(exact):
+        return int(exact[0]), []
+    counts = dict(zip(profiles["actor"], profiles["projects"], strict=True))
+    named = actors_named_in_part(
+        [name for name in profiles["actor"] for _ in range(int(counts[name]))], actor
     )
-    if len(matches):
-        return int(matches[0])
+    if named:
+        row = int(np.flatnonzero(profiles["actor"].to_numpy() == named[0])[0])
+        return row, named[1:]
     words = set(actor_words(actor))
-    near = [
-        name
-        for name, k in zip(profiles["actor"], profiles["actor_key"], strict=True)
-        if words and words & set(actor_words(name))
-    ][:5]
+    near = [name for name in profiles["actor"] if words and words & set(actor_words(name))][:5]
     hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
     raise InputError(f"no actor {actor!r} in the index{hint}")
+
+
+def find_actor(profiles: pd.DataFrame, actor: str) -> int:
+    """Row of `profiles` for an actor given by any spelling or by part of its name
+    (:func:`resolve_actor`; InputError with suggestions)."""
+    return resolve_actor(profiles, actor)[0]
+
+
+@dataclass
+class ActorSearch:
+    """The answer to "which actors are like this one?", and why it may be empty.
+
+    `actor`: the actor searched for (its display name; `typed` may have named it in part, and
+    `also_named` lists the other actors `typed` names). `table`: the similar actors (as
+    :func:`similar_actors` returns them), none below `min_similarity`. `candidates`: the actors
+    the filters left to compare with. `nearest`: the best of them below `min_similarity`, as
+    (name, similarity), and `weak`: the best `k` of those, in the table's columns (the nearest
+    anyway, to be shown marked as weak). `held_back`: the best actor at or above
+    `min_similarity` that "other regions" left out (it works in one of the actor's regions)."""
+
+    typed: str
+    actor: str
+    table: pd.DataFrame
+    weak: pd.DataFrame
+    also_named: list[str] = field(default_factory=list)
+    candidates: int = 0
+    nearest: tuple[str, float] | None = None
+    held_back: tuple[str, float] | None = None
+    min_similarity: float = MIN_SIMILARITY
+    regions: list[str] = field(default_factory=list)
+
+
+def _table(
+    profiles: pd.DataFrame, scores: np.ndarray, order: Sequence[int], own_areas: set[str]
+) -> pd.DataFrame:
+    out = profiles.iloc[list(order)].copy()
+    out.insert(2, "similarity", np.round(scores[list(order)].astype(float), 4))
+    out.insert(3, "shared_areas", [[a for a in areas if a in own_areas] for areas in out["areas"]])
+    return out.reset_index(drop=True)
+
+
+def search_actors(
+    index: RegistryIndex,
+    actor: str,
+    k: int = 10,
+    *,
+    other_regions: bool = True,
+    regions: Sequence[str] | str | None = None,
+    min_projects: int = 1,
+    weight_by_funding: bool = False,
+    min_similarity: float = MIN_SIMILARITY,
+) -> ActorSearch:
+    """:func:`similar_actors` with what a person needs when the answer is short or empty: which
+    actor was searched for (`actor` may be part of a name), how many actors were compared, the
+    nearest one below `min_similarity` and the best one that "other regions" left out."""
+    profiles = actor_profiles(index, weight_by_funding=weight_by_funding)
+    if profiles.empty:
+        raise InputError("the index has no actors (build it with an actor column)")
+    row, also = resolve_actor(profiles, actor)
+    scores = actor_similarities(index, profiles, row)
+    allowed = profiles["projects"].to_numpy() >= min_projects
+    allowed[row] = False
+    own = set(profiles.at[row, "regions"])
+    wanted = set(normalise_regions(regions))
+    elsewhere = np.ones(len(profiles), dtype=bool)
+    for i, regions_of in enumerate(profiles["regions"]):
+        if wanted and not wanted & set(regions_of):
+            allowed[i] = False
+        if own & set(regions_of):
+            elsewhere[i] = False
+    candidates = allowed & elsewhere if other_regions else allowed
+    ranked = np.argsort(-scores, kind="stable")
+    shown = [i for i in ranked if candidates[i] and scores[i] >= min_similarity][:k]
+    below = [i for i in ranked if candidates[i] and scores[i] < min_similarity][:k]
+    held = [
+        i
+        for i in ranked
+        if other_regions and allowed[i] and not elsewhere[i] and scores[i] >= min_similarity
+    ]
+    own_areas = set(profiles.at[row, "areas"])
+    name = str(profiles.at[row, "actor"])
+    return ActorSearch(
+        typed=actor,
+        actor=name,
+        table=_table(profiles, scores, shown, own_areas),
+        weak=_table(profiles, scores, below, own_areas),
+        also_named=also,
+        candidates=int(candidates.sum()),
+        nearest=(str(profiles.at[below[0], "actor"]), float(scores[below[0]])) if below else None,
+        held_back=(str(profiles.at[held[0], "actor"]), float(scores[held[0]])) if held else None,
+        min_similarity=min_similarity,
+        regions=list(profiles.at[row, "regions"]),
+    )
 
 
 def similar_actors(
@@ -174,30 +278,25 @@ def similar_actors(
     min_similarity: float = MIN_SIMILARITY,
 ) -> pd.DataFrame:
     """The `k` actors whose projects are most like `actor`'s in content and areas (see the
-    module), none below `min_similarity`: fewer than `k`, or none, when no other actor is alike.
+    module), none below `min_similarity`: fewer than `k`, or none, when no other actor is alike
+    (:func:`search_actors` says why). `actor`: any spelling, or part of a name that names one
+    actor only (:func:`resolve_actor`; InputError naming them when it names several).
 
     With `other_regions`, actors active in any of `actor`'s regions are left out; `regions`
     keeps actors active in those regions. Returns the profile columns plus ``similarity`` and
     ``shared_areas`` (areas where both actors have a share of at least 0.5).
     """
-    profiles = actor_profiles(index, weight_by_funding=weight_by_funding)
-    if profiles.empty:
-        raise InputError("the index has no actors (build it with an actor column)")
-    row = find_actor(profiles, actor)
-    scores = actor_similarities(index, profiles, row)
-    keep = scores >= min_similarity
-    keep[row] = False
-    keep &= profiles["projects"].to_numpy() >= min_projects
-    own = set(profiles.at[row, "regions"])
-    wanted = set(normalise_regions(regions))
-    for i, regions_of in enumerate(profiles["regions"]):
-        if other_regions and own & set(regions_of):
-            keep[i] = False
-        if wanted and not wanted & set(regions_of):
-            keep[i] = False
-    order = [i for i in np.argsort(-scores, kind="stable") if keep[i]][:k]
-    out = profiles.iloc[order].copy()
-    out.insert(2, "similarity", np.round(scores[order].astype(float), 4))
-    own_areas = set(profiles.at[row, "areas"])
-    out.insert(3, "shared_areas", [[a for a in areas if a in own_areas] for areas in out["areas"]])
-    return out.reset_index(drop=True)
+    found = search_actors(
+        index,
+        actor,
+        k,
+        other_regions=other_regions,
+        regions=regions,
+        min_projects=min_projects,
+        weight_by_funding=weight_by_funding,
+        min_similarity=min_similarity,
+    )
+    if found.also_named:  # a script gets the actor it named, never a guess among several
+        names = ", ".join(repr(n) for n in [found.actor, *found.also_named][:8])
+        raise InputError(f"{actor!r} names {len(found.also_named) + 1} actors ({names}): give one")
+    return found.table

@@ -34,7 +34,7 @@ import pandas as pd
 from ecs_tagger.corpus import OMS_REGIONS
 from ecs_tagger.errors import InputError, MissingDependencyError
 from ecs_tagger.regions import normalise_regions
-from ecs_tagger.words import say
+from ecs_tagger.words import number, say
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -176,9 +176,9 @@ def portfolio_figure(
     for r in range(data.shape[0]):
         for a in range(data.shape[1]):
             label = labels.iat[r, a]
-            text = _format(label, annotate)
+            text = _format(label, annotate, language)
             if np.isfinite(data[r, a]) and value.endswith("lq"):
-                text += f"\n{data[r, a]:.2f}"
+                text += f"\n{number(data[r, a], language)}"
             ink = _ink(image, data[r, a])
             if few[r, a]:  # the count only: a quotient on so few projects would mislead
                 axes.add_patch(
@@ -215,7 +215,11 @@ def portfolio_figure(
         "funding": "funding",
     }
     legend = say(described.get(value, value), language)
-    figure.colorbar(image, ax=axes, label=legend)
+    # The colour bar is as tall as the map: a legend longer than that is cut at the figure's edge
+    # ("specialisering (lokaliseringskvot)" on a map of two regions), so it is wrapped at whole
+    # words into lines that fit (about 12 characters an inch at this size).
+    fits = max(12, int((figure.get_figheight() - 1.0) * 12))
+    figure.colorbar(image, ax=axes, label=textwrap.fill(legend, fits, break_long_words=False))
     heading = title or say(
         "Area portfolio by region: {colour}, cells: {cells}",
         language,
@@ -240,11 +244,11 @@ def _ink(image: Any, value: float) -> str:
     return "white" if 0.299 * red + 0.587 * green + 0.114 * blue < 0.5 else "black"
 
 
-def _format(value: Any, kind: str) -> str:
+def _format(value: Any, kind: str, language: str = "en") -> str:
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "–"
     if kind in ("count", "projects"):
         return f"{int(value)}"
     if kind == "funding":
-        return f"{float(value) / 1e6:.1f} M"
-    return f"{float(value):.2f}"
+        return f"{number(float(value) / 1e6, language, 1)} M"
+    return number(value, language)

@@ -7,6 +7,7 @@ its report for people is :mod:`~ecs_tagger.coordinators.corrections.report`).
 ...              reviewer="Anna", comment="also about manufacturing")
 >>> store.latest()["TVV-123"].new_areas
 ('energy', 'industry')
+>>> estimate_retraining(tagger, store.latest(), registry_texts).words()   # how long it takes
 >>> report = retrain_with_corrections(tagger, store.latest(), registry_texts)
 """
 
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 from ecs_tagger.coordinators.corrections.retrain import (
     DEFAULT_WEIGHT,
+    RetrainEstimate,
     CorrectedTraining,
     RetrainReport,
     apply_corrections,
+    estimate_retraining,
     retrain_with_corrections,
     settings_of,
     training_hash,
@@ -43,9 +46,11 @@ __all__ = [
     "CorrectedTraining",
     "Correction",
     "CorrectionStore",
+    "RetrainEstimate",
     "RetrainReport",
     "apply_corrections",
     "default_corrections_path",
+    "estimate_retraining",
     "retrain_with_corrections",
     "settings_of",
     "text_hash",

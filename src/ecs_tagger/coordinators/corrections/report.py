@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ecs_tagger.words import say
+from ecs_tagger.words import MISSING, duration, number, say, say_count
 
 if TYPE_CHECKING:
     from ecs_tagger.model.metrics import MultiLabelReport
+    from ecs_tagger.model.taxonomy import Taxonomy
     from ecs_tagger.tagger import Tagger
 
 
@@ -48,6 +49,8 @@ class RetrainReport:
     changes: pd.DataFrame
     registry_rows: int
     seconds: float = 0.0
+    #: The areas' names come from here (else from the tagger's taxonomy, else the short words).
+    taxonomy: Taxonomy | None = None
 
     def __repr__(self) -> str:
         return (
@@ -56,14 +59,24 @@ class RetrainReport:
             f"{getattr(self.tagger, 'model_version', '?')})"
         )
 
+    def area_names(self, language: str = "en") -> dict[str, str]:
+        """code -> the area's name in `language` (from the taxonomy the tagger was trained on)."""
+        taxonomy = self.taxonomy or getattr(self.tagger, "taxonomy", None)
+        if taxonomy is None:
+            return {}
+        return {area.code: area.label(language) for area in taxonomy}
+
+    def _name(self, code: str, language: str) -> str:
+        return self.area_names(language).get(code) or say(code, language)
+
     def changes_frame(self, language: str = "en") -> pd.DataFrame:
-        """The changed rows for people: id, tags before, tags after, added, removed (headings and
-        areas in `language`)."""
+        """The changed rows for people: id, tags before, tags after, added, removed (headings in
+        `language`, areas by their names)."""
 
         def words(areas: Any) -> str:
             if isinstance(areas, str):
                 areas = [a for a in areas.split(";") if a]
-            return ", ".join(say(a, language) for a in areas) if areas else "–"
+            return ", ".join(self._name(a, language) for a in areas) if areas else MISSING
 
         return pd.DataFrame(
             {
@@ -111,15 +124,27 @@ class RetrainReport:
         return frame
 
     def metrics_table(self, language: str = "en") -> pd.DataFrame:
-        """:meth:`metrics_frame` in plain words, for people: no "macro", "micro" or "support"
-        (in `language`)."""
-        frame = self.metrics_frame().round(3)
-        frame = frame.rename(
-            index=lambda r: say(PLAIN_ROWS.get(str(r), str(r)), language),
+        """:meth:`metrics_frame` in plain words, for people: areas by their names, no "macro",
+        "micro" or "support", figures written as `language` writes numbers (two decimals; counts
+        whole; "–" where a figure does not apply, such as the count of labelled texts of the
+        averages)."""
+        frame = self.metrics_frame()
+        shown = pd.DataFrame(index=frame.index)
+        for column in frame.columns:
+            digits = 0 if column == "support" else 2
+            shown[column] = frame[column].map(
+                lambda v, d=digits, c=column: number(v, language, d, sign=c == "f1 change")
+            )
+        shown = shown.rename(
+            index=lambda r: (
+                say(PLAIN_ROWS[str(r)], language)
+                if str(r) in PLAIN_ROWS
+                else self._name(str(r), language)
+            ),
             columns=lambda c: _plain_column(str(c), language),
         )
-        frame.index.name = say("area", language)
-        return frame
+        shown.index.name = say("area", language)
+        return shown
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -141,7 +166,7 @@ class RetrainReport:
                 )
                 + "</h4>"
             )
-            parts.append(self.metrics_table(language).to_html(na_rep="–"))
+            parts.append(self.metrics_table(language).to_html(na_rep=MISSING))
         if len(self.changes):
             heading = say("Rows whose tags changed ({n})", language, n=len(self.changes))
             parts.append(f"<h4>{heading}</h4>")
@@ -153,24 +178,39 @@ class RetrainReport:
         used = self.training
         lang = language
         lines = [
-            say(
-                "Retrained with {used} reviewed rows in {seconds} s: {added} added to the "
-                "training data, {replaced} replacing a training label",
+            say_count(
+                used.used,
+                "Retrained with {n} reviewed row in {time}",
+                "Retrained with {n} reviewed rows in {time}",
                 lang,
-                used=used.used,
-                seconds=f"{self.seconds:.0f}",
-                added=len(used.added),
-                replaced=len(used.replaced),
+                time=duration(self.seconds, lang),
             )
-            + (say(", {n} left out", lang, n=len(used.skipped)) if used.skipped else "")
+            + say_count(
+                len(used.added),
+                ": {n} row added to the training data",
+                ": {n} rows added to the training data",
+                lang,
+            )
+            + say(", {n} replacing a training label", lang, n=len(used.replaced))
+            + (
+                say_count(
+                    len(used.skipped), ", {n} review left out", ", {n} reviews left out", lang
+                )
+                if used.skipped
+                else ""
+            )
             + ".",
             say(
-                "Tags in the registry: {changed} of {rows} rows changed ({tags} single tags "
-                "added or removed).",
+                "Tags in the registry: {changed} of {rows} rows changed",
                 lang,
-                changed=self.changed_rows,
-                rows=self.registry_rows,
-                tags=self.changed_tags,
+                changed=number(self.changed_rows, lang, 0),
+                rows=number(self.registry_rows, lang, 0),
+            )
+            + say_count(
+                self.changed_tags,
+                " ({n} tag added or removed).",
+                " ({n} tags added or removed).",
+                lang,
             ),
         ]
         source = say(self.before_source, lang)
@@ -184,7 +224,13 @@ class RetrainReport:
         for reason in used.skipped.values():
             reasons[reason] = reasons.get(reason, 0) + 1
         lines.extend(
-            say("Left out: {n} review(s): {reason}.", lang, n=n, reason=say(reason, lang))
+            say_count(
+                n,
+                "Left out: {n} review: {reason}.",
+                "Left out: {n} reviews: {reason}.",
+                lang,
+                reason=say(reason, lang),
+            )
             for reason, n in reasons.items()
         )
         return "\n".join(lines)
@@ -255,18 +301,18 @@ def change_in_words(
             "texts each tagger was not trained on): {before} before ({source}), {after} after "
             "({change}).",
             lang,
-            before=f"{before.macro_f1:.3f}",
+            before=number(before.macro_f1, lang),
             source=source,
-            after=f"{after.macro_f1:.3f}",
-            change=f"{change:+.3f}",
+            after=number(after.macro_f1, lang),
+            change=number(change, lang, sign=True),
         )
     ]
     interval = say(
         "drawing the texts again by chance, the change lies between {low} and {high} in 95% "
         "of draws",
         lang,
-        low=f"{low:+.3f}",
-        high=f"{high:+.3f}",
+        low=number(low, lang, sign=True),
+        high=number(high, lang, sign=True),
     )
     if low <= 0 <= high:
         verdict = (

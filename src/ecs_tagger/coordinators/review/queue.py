@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ecs_tagger.errors import InputError
-from ecs_tagger.words import say
+from ecs_tagger.words import number, say
 
 if TYPE_CHECKING:
     from ecs_tagger.model.taxonomy import Taxonomy
@@ -97,8 +97,8 @@ class ClosestCall:
             "{area} " + verdict + ": score {score}, threshold {limit}",
             language,
             area=say(self.area, language),
-            score=f"{self.score:.2f}",
-            limit=f"{self.threshold:.2f}",
+            score=number(self.score, language),
+            limit=number(self.threshold, language),
         )
 
 
@@ -115,8 +115,8 @@ class SignalSplit:
             "{area}: meaning says {meaning}, words say {words}",
             language,
             area=say(self.area, language),
-            meaning=f"{self.meaning:.2f}",
-            words=f"{self.words_say:.2f}",
+            meaning=number(self.meaning, language),
+            words=number(self.words_say, language),
         )
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 from ecs_tagger.coordinators.review.queue import reason_in
 from ecs_tagger.model.results import TagResult
 from ecs_tagger.model.taxonomy import Taxonomy
-from ecs_tagger.words import say
+from ecs_tagger.words import MISSING, number, percent, say, say_count
 
 #: Background colours of the areas' evidence, in taxonomy order (cycled).
 AREA_COLOURS = ("#b7e4c7", "#ffd6a5", "#a0c4ff", "#ffadad", "#fdffb6", "#d0bfff")
@@ -46,10 +46,13 @@ def display_table(
             say("tags", lang): frame["areas"].map(areas),
         }
     )
+    # Numbers as the language writes them, two decimals for scores, percent for chances (the
+    # panel says "16%" too): text cells, so a table never shows 0.0 beside 0.25.
     for code in codes:
-        out[say(code, lang)] = frame[f"score_{code}"].round(2)
-    out[say("chance wrong", lang)] = (frame["p_wrong"] * 100).round(0)
-    out[say("why", lang)] = frame["reason"].map(lambda r: reason_in(r, lang))
+        out[say(code, lang)] = frame[f"score_{code}"].map(lambda v: number(v, lang))
+    out[say("chance wrong", lang)] = frame["p_wrong"].map(lambda v: percent(v, lang))
+    # One part of the reason a line (the table wraps them; see ScrollTable).
+    out[say("why", lang)] = frame["reason"].map(lambda r: reason_in(r, lang).replace("; ", ";\n"))
     for column in ("review_status", "final_areas", "comment"):
         if column in frame.columns:
             values = frame[column]
@@ -65,9 +68,12 @@ def display_table(
 
 class ScrollTable:
     """A table shown whole in a notebook: every row (no "..." in the middle), in a box that
-    scrolls, the header staying in view, long texts (titles, comments, reasons) wrapped at word
-    boundaries (only a word longer than its column is broken) and given room: a column whose
-    texts run over `long_text` characters is at least `long_width` wide, at most `column_width`.
+    scrolls down, the header staying in view, as wide as the page and no wider: long texts
+    (titles, comments, reasons, sentences) wrap at word boundaries (only a word longer than its
+    column is broken; a new line in a cell starts a new line) so that nothing needs scrolling
+    sideways. A column whose texts run over `long_text` characters is at least `long_width` wide,
+    at most `column_width`; short values (ids, numbers, percentages: at most `short_text`
+    characters) stay on one line.
     """
 
     _numbers = itertools.count()
@@ -78,8 +84,9 @@ class ScrollTable:
         *,
         height: str = "28em",
         column_width: str = "26em",
-        long_width: str = "14em",
+        long_width: str = "10em",
         long_text: int = 30,
+        short_text: int = 12,
         caption: str = "",
         language: str = "en",
     ) -> None:
@@ -88,6 +95,7 @@ class ScrollTable:
         self.column_width = column_width
         self.long_width = long_width
         self.long_text = long_text
+        self.short_text = short_text
         self.caption = caption
         self.language = language
 
@@ -97,21 +105,34 @@ class ScrollTable:
     def __repr__(self) -> str:
         return f"{self.caption}\n{self.frame.to_string(max_rows=20)}".lstrip()
 
+    def _longest(self, column: object) -> int:
+        values = self.frame[column]
+        if not len(values):
+            return 0
+        return int(values.map(lambda v: len(str(v)) if v is not None else 0).max())
+
     def long_columns(self) -> list[int]:
         """Positions (0-based, index levels not counted) of the columns holding long texts."""
         found = []
         for position, column in enumerate(self.frame.columns):
             values = self.frame[column]
-            if not pd.api.types.is_numeric_dtype(values) and len(values):
-                longest = values.map(lambda v: len(v) if isinstance(v, str) else 0).max()
-                if longest > self.long_text:
-                    found.append(position)
+            if not pd.api.types.is_numeric_dtype(values) and self._longest(column) > self.long_text:
+                found.append(position)
         return found
+
+    def short_columns(self) -> list[int]:
+        """Positions of the columns whose values are all short (kept on one line)."""
+        return [
+            position
+            for position, column in enumerate(self.frame.columns)
+            if self._longest(column) <= self.short_text
+        ]
 
     def _repr_html_(self) -> str:
         # overflow-wrap: break-word (not "anywhere", whose mid-word breaks let a table squeeze
         # its columns to a few letters): lines break between words; a word longer than its
-        # column is broken only then. No hyphens are invented.
+        # column is broken only then. No hyphens are invented. The table is as wide as the
+        # output (width 100%): columns share the page instead of running off to the right.
         name = f"ecs-scroll-{next(self._numbers)}"
         cells = f".{name} table.dataframe td, .{name} table.dataframe th"
         skip = self.frame.index.nlevels
@@ -121,17 +142,15 @@ class ScrollTable:
             f".{name} table.dataframe thead th:nth-child({skip + p + 1})"
             for p in long
         )
-        # Short values (ids, numbers, a status) stay on one line: "TVV-" / "182273" reads badly.
+        # Short values (ids, numbers, a percentage) stay on one line: "TVV-" / "182273" reads
+        # badly.
         short = ", ".join(
             [f".{name} table.dataframe tbody th"]
-            + [
-                f".{name} table.dataframe td:nth-child({skip + p + 1})"
-                for p in range(len(self.frame.columns))
-                if p not in long
-            ]
+            + [f".{name} table.dataframe td:nth-child({skip + p + 1})" for p in self.short_columns()]
         )
         style = (
-            f"<style>{cells} {{white-space: normal !important; max-width: {self.column_width}; "
+            f"<style>.{name} table.dataframe {{width: 100%}} "
+            f"{cells} {{white-space: pre-line !important; max-width: {self.column_width}; "
             "overflow-wrap: break-word; word-break: normal; hyphens: manual; "
             "text-align: left !important; vertical-align: top}"
             + (f" {wide} {{min-width: {self.long_width}}}" if wide else "")
@@ -139,9 +158,9 @@ class ScrollTable:
             + f" .{name} thead th {{position: sticky; top: 0; "
             "background: var(--jp-layout-color0, white); z-index: 1}</style>"
         )
-        table = self.frame.to_html(max_rows=None, max_cols=None, na_rep="–", escape=True)
+        table = self.frame.to_html(max_rows=None, max_cols=None, na_rep=MISSING, escape=True)
         caption = f"<p>{html.escape(self.caption)}</p>" if self.caption else ""
-        rows = say("{n} rows", self.language, n=len(self.frame))
+        rows = say_count(len(self.frame), "{n} row", "{n} rows", self.language)
         return (
             f"{style}{caption}<div class='ecs-scroll {name}' style='max-height: {self.height}; "
             f"overflow: auto; border: 1px solid #ddd'>{table}</div>"
@@ -183,11 +202,11 @@ def evidence_html(
     for code in taxonomy.codes:
         score = result.scores.get(code, math.nan)
         threshold = (
-            f" ({say('tag from', language)} {thresholds[code]:.2f})"
+            f" ({say('tag from', language)} {number(thresholds[code], language)})"
             if thresholds and code in thresholds
             else ""
         )
-        scored = f"{say('score', language)} {score:.2f}{threshold}"
+        scored = f"{say('score', language)} {number(score, language)}{threshold}"
         if code in result.areas:
             terms = (
                 ", ".join(t.term for t in result.evidence[code].terms)
@@ -225,7 +244,7 @@ def evidence_html(
             continue
         marks.sort(key=lambda m: -m[1])
         body.append(html.escape(text[position:start]))
-        tip = "; ".join(f"{names[c]} {s:.2f}" for c, s in marks)
+        tip = "; ".join(f"{names[c]} {number(s, language)}" for c, s in marks)
         colour = _colour(taxonomy, marks[0][0])
         border = "".join(
             f" box-shadow: inset 0 -3px 0 {_colour(taxonomy, c)};" for c, _ in marks[1:2]

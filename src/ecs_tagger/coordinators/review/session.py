@@ -15,7 +15,9 @@ import pandas as pd
 from ecs_tagger.coordinators.corrections.retrain import (
     DEFAULT_WEIGHT,
     BeforeMode,
+    RetrainEstimate,
     RetrainReport,
+    estimate_retraining,
     retrain_with_corrections,
 )
 from ecs_tagger.coordinators.corrections.store import (
@@ -319,6 +321,25 @@ class ReviewSession:
         return text + say(" (file {path}).", language, path=self.store.path)
 
     # -- learning ----------------------------------------------------------------------------------
+    def retrain_estimate(
+        self,
+        *,
+        data: pd.DataFrame | None = None,
+        extra: pd.DataFrame | None = None,
+        cross_validation: bool = True,
+    ) -> RetrainEstimate:
+        """How long :meth:`retrain` with these arguments will take on this machine: the training
+        texts it reads, how many are already in the embedding cache, and about how many seconds
+        (:func:`ecs_tagger.coordinators.corrections.retrain.estimate_retraining`)."""
+        return estimate_retraining(
+            self.tagged.tagger,
+            self.reviews(),
+            self.tagged.texts,
+            data=data,
+            extra=extra,
+            cross_validation=cross_validation,
+        )
+
     def retrain(
         self,
         *,

@@ -33,3 +33,9 @@ class Displayable:
 def shorten(text: str, limit: int) -> str:
     """`text` cut to at most `limit` characters, ending in an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def wrapping_row(w: Any) -> Any:
+    """The layout of a row of controls that wraps to a new line when the page is narrow, rather
+    than squeezing the controls until their labels are cut ("searchi…")."""
+    return w.Layout(flex_flow="row wrap", align_items="center")

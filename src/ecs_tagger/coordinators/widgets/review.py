@@ -27,12 +27,39 @@ from ecs_tagger.coordinators.review.session import (
     REVIEW_STALE,
     ReviewSession,
 )
-from ecs_tagger.coordinators.widgets.base import Displayable, ipywidgets_module, shorten
+from ecs_tagger.coordinators.widgets.base import (
+    Displayable,
+    ipywidgets_module,
+    shorten,
+    wrapping_row,
+)
 from ecs_tagger.errors import EcsTaggerError
-from ecs_tagger.words import say
+from ecs_tagger.words import percent, say
 
 if TYPE_CHECKING:
-    pass
+    from ecs_tagger.coordinators.corrections.store import Correction
+
+#: What a review did, as a past participle: "Saved X: ... (corrected)", never "(correct)", which
+#: reads as "the tags were correct".
+DONE_WORDS = {"accept": "accepted", "correct": "corrected", "withdraw": "withdrawn"}
+
+
+def done_word(action: str, language: str = "en") -> str:
+    """What a review did, in `language`: "accepted", "corrected" or "withdrawn"."""
+    return say(DONE_WORDS.get(action, action), language)
+
+
+def saved_message(review: Correction, names: dict[str, str], language: str = "en") -> str:
+    """What the panel says after a review: "Saved TVV-1: Smart industry (corrected).", the areas
+    by their names."""
+    areas = ", ".join(names.get(a, a) for a in review.new_areas) or say("no area", language)
+    return say(
+        "Saved {id}: {areas} ({done}).",
+        language,
+        id=review.id,
+        areas=areas,
+        done=done_word(review.action, language),
+    )
 
 
 class RegistryBrowser(Displayable):
@@ -66,12 +93,15 @@ class RegistryBrowser(Displayable):
             readout_format=".2f",
             continuous_update=False,
         )
+        # A checkbox is 300 pixels wide by default: its label ended "… of a w…". As wide as
+        # the label instead.
         self.uncertain = w.Checkbox(
             value=False,
             indent=False,
             description=say(
-                "uncertain only (≥ {p} chance of a wrong tag)", lang, p=f"{UNCERTAIN_P:.0%}"
+                "uncertain only (≥ {p} chance of a wrong tag)", lang, p=percent(UNCERTAIN_P, lang)
             ),
+            layout=w.Layout(width="auto"),
         )
         self.status = w.Dropdown(
             options=[
@@ -94,8 +124,8 @@ class RegistryBrowser(Displayable):
         self.row.observe(lambda change: self.show(change["new"]), names="value")
         self.widget = w.VBox(
             [
-                w.HBox([self.region, self.area, self.status]),
-                w.HBox([self.scores, self.uncertain]),
+                w.HBox([self.region, self.area, self.status], layout=wrapping_row(w)),
+                w.HBox([self.scores, self.uncertain], layout=wrapping_row(w)),
                 self.count,
                 self.table,
                 self.row,
@@ -166,7 +196,7 @@ class ReviewPanel(Displayable):
         self.ids = list(ids) if ids is not None else session.queue(queue_size)["id"].tolist()
         self.position = 0
         self.language = lang = language
-        names = area_names(session.tagged.taxonomy, language)
+        self.names = names = area_names(session.tagged.taxonomy, language)
         self.reviewer = w.Text(
             value=session.reviewer,
             description=say("Reviewer", lang),
@@ -253,7 +283,7 @@ class ReviewPanel(Displayable):
         self.comment.value = review.comment if review is not None else ""
         earlier = (
             f" — {say('reviewed before by', lang)} {html.escape(review.reviewer)} "
-            f"({html.escape(say(review.action, lang))})"
+            f"({html.escape(done_word(review.action, lang))})"
             if review is not None
             else ""
         )
@@ -262,7 +292,8 @@ class ReviewPanel(Displayable):
             f"{html.escape(ident)} — "
             f"{html.escape(', '.join(row['regions']) or say('no region', lang))} — "
             f"{say('chance of a wrong tag', lang)} "
-            f"{row['p_wrong']:.0%} ({html.escape(reason_in(row['reason'], lang))}){earlier}"
+            f"{percent(row['p_wrong'], lang)} ({html.escape(reason_in(row['reason'], lang))})"
+            f"{earlier}"
         )
         self.evidence.value = self.session.tagged.evidence_html(ident, language=lang)
 
@@ -279,11 +310,7 @@ class ReviewPanel(Displayable):
             self.message.value = f"<span style='color:#c0392b'>{html.escape(str(error))}</span>"
             return False
         lang = self.language
-        areas = ", ".join(say(a, lang) for a in review.new_areas) or say("no area", lang)
-        self.message.value = (
-            f"{say('Saved', lang)} {html.escape(ident)}: {html.escape(areas)} "
-            f"({html.escape(say(review.action, lang))})."
-        )
+        self.message.value = html.escape(saved_message(review, self.names, lang))
         self.go(self.position + 1)
         return True
 
