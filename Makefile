@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install example test lint bench notebook clean
+.PHONY: install example test test-slow test-all lint bench notebook clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,15 @@ example: $(STAMP)
 	@echo "To run ecs-tagger yourself, activate the environment: source $(BIN)/activate"
 	@echo "(or call it by its path: $(BIN)/ecs-tagger --help)"
 
+# The default tests, with progress per file; the slow end-to-end ones (README blocks, wheel,
+# notebooks, the benchmark smoke run, the service's load, fuzzing and browser runs) by test-slow.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -m "not slow"
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow
+
+test-all: test test-slow
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

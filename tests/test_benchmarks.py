@@ -47,6 +47,7 @@ def test_pure_helpers() -> None:
         parse_variant("titles+nonsense")
 
 
+@pytest.mark.slow
 def test_smoke_run_writes_results(corpus_root: Path, tmp_path: Path) -> None:
     out = tmp_path / "bench"
     env = dict(os.environ, ECS_TAGGER_CORPUS=str(corpus_root), PYTHONPATH=str(ROOT))

@@ -93,6 +93,7 @@ def test_missing_library_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> No
         resolve_backend("annoy", 10)
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("corpus_root")
 def test_index_uses_the_requested_backend() -> None:
     from similarity_support import pb_index
