@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from ecs_tagger.cli import serve as cli_serve
 from ecs_tagger.cli import similar as cli_similar
 from ecs_tagger.cli.options import (
     FLAG,
@@ -390,6 +391,7 @@ def info(model: ModelOption = None) -> None:
 app.add_typer(cli_similar.index_app, name="index")
 for _command in cli_similar.COMMANDS:
     app.command()(_command)
+app.command()(cli_serve.serve)  # the web service (serve.py)
 
 
 if __name__ == "__main__":
