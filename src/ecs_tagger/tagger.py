@@ -168,7 +168,9 @@ class Tagger:
         self, documents: Sequence[PreprocessedText], progress: ProgressCallback | None = None
     ) -> AreaFeatures:
         self._check_embedder()
-        embeddings = self.embedder.embed_documents([d.model_text for d in documents], progress=progress)
+        embeddings = self.embedder.embed_documents(
+            [d.model_text for d in documents], progress=progress
+        )
         lexical = self.lexical.transform([d.lemmas for d in documents])
         context = document_context(documents) if self.classifier.context_features else None
         return AreaFeatures(embeddings, lexical, context)
@@ -409,11 +411,16 @@ class Tagger:
         return tagger
 
     def evaluate(
-        self, data: pd.DataFrame, text_col: str = "text", labels_col: str = "areas"
+        self,
+        data: pd.DataFrame,
+        text_col: str = "text",
+        labels_col: str = "areas",
+        *,
+        progress: ProgressCallback | None = None,
     ) -> MultiLabelReport:
-        """Precision, recall and F1 of this tagger on labelled data."""
+        """Precision, recall and F1 of this tagger on labelled data (`progress` as `tag_many`)."""
         training = TrainingSet.from_frame(data, self.taxonomy, text_col, labels_col)
-        results = self.tag_many(training.texts)
+        results = self.tag_many(training.texts, progress=progress)
         predicted = np.array(
             [[code in r.areas for code in self.codes] for r in results], dtype=bool
         )

@@ -21,6 +21,7 @@ from ecs_tagger.cli.options import (
     SheetOption,
     TextColOption,
     load_tagger,
+    progress_bar,
     read_with_columns,
     reported,
 )
@@ -328,7 +329,8 @@ def evaluate(
     with reported(json_output):
         data = read_with_columns(labels, [(text_col, "text"), (labels_col, "labels")])
         tagger = load_tagger(model)
-        report = tagger.evaluate(data, text_col, labels_col)
+        with progress_bar(len(data), "tagging", "text") as bar:
+            report = tagger.evaluate(data, text_col, labels_col, progress=bar.update)
         payload = {"model_version": tagger.model_version, **report.to_dict()}
         text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
         if is_stdout(json_output):

@@ -13,14 +13,14 @@ from __future__ import annotations
 import errno
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
-from ecs_tagger.errors import EcsTaggerError
+from ecs_tagger.errors import EcsTaggerError, counted
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -120,9 +120,13 @@ def fail_os(error: OSError, writing: object = None, kept: str | None = None) -> 
 def reported(writing: object = None, kept: str | None = None) -> Iterator[None]:
     """Run a command's body with its errors reported in the CLI's words, never as a traceback:
     `EcsTaggerError` by `fail`, `OSError` by `fail_os` (`writing`: the output, `kept`: what a
-    full disk leaves and how to go on)."""
+    full disk leaves and how to go on). The long waits inside (loading the encoder, the word
+    lists) are said on standard error (`said`)."""
+    from ecs_tagger.notices import listening
+
     try:
-        yield
+        with listening(said):  # the long waits inside (the encoder's load) are said
+            yield
     except EcsTaggerError as error:
         fail(error)
     except OSError as error:
@@ -158,30 +162,42 @@ def read_with_columns(
     return frame.rename(columns=renames) if renames else frame
 
 
-def progress_steps(description: str, total: int) -> Any:
-    """A progress bar on standard error over `total` named steps (hidden when not a terminal)."""
+@contextmanager
+def said(what: str) -> Iterator[None]:
+    """A wait said on standard error, ``loading the encoder…``: the listener of
+    `ecs_tagger.notices` that every command has (`reported`), and a line a command can say
+    itself. On a terminal the line is erased when the wait is over, as the progress bars are;
+    elsewhere (a log, a pipe) it stays."""
+    terminal = sys.stderr.isatty()
+    typer.echo(f"{what}…", err=True, nl=not terminal)
+    try:
+        yield
+    finally:
+        if terminal:
+            typer.echo("\r\033[K", err=True, nl=False)
+
+
+@contextmanager
+def progress_bar(total: int, what: str, unit: str = "row") -> Iterator[Any]:
+    """A progress bar on standard error over `total` units of work, noting the waits inside it
+    (`ecs_tagger.notices.noted_on`: ``indexing 3/20 [… loading the word lists (sv)…]``, left
+    out of its rate). Hidden when standard error is not a terminal: there a line says what is
+    being done (``indexing 20 rows…``), and the waits inside are lines of their own."""
     from tqdm import tqdm
 
-    return tqdm(
-        total=total,
-        desc=description,
-        unit="step",
-        file=sys.stderr,
-        disable=None,
-        leave=False,
-        bar_format="{desc} {n}/{total}{postfix}",  # loading model 1/2, <step>
-    )
+    from ecs_tagger.notices import noted_on
+
+    bar = tqdm(total=total, desc=what, unit=unit, file=sys.stderr, disable=None, leave=False)
+    line = said(f"{what} {counted(total, unit)}") if bar.disable else nullcontext()
+    with bar, line, noted_on(bar):
+        yield bar
 
 
 def load_tagger(model: Path | None) -> Tagger:
-    """The model (default: the shipped one) with its embedding model loaded, progress on stderr."""
+    """The model (default: the shipped one) with its encoder loaded, so that a progress bar
+    after it measures the work alone; the encoder's load is said on standard error (`said`)."""
     from ecs_tagger.tagger import Tagger
 
-    with progress_steps("loading model", 2) as bar:
-        bar.set_postfix_str("reading the model files")
-        tagger = Tagger.load(model)
-        bar.update()
-        bar.set_postfix_str("loading the embedding model")
-        tagger.embedder.model  # noqa: B018  (loads it now, under the progress bar)
-        bar.update()
+    tagger = Tagger.load(model)
+    tagger.embedder.model  # noqa: B018  (loads it now: "loading the encoder…")
     return tagger

@@ -9,8 +9,9 @@ standard output, ``--overwrite``; without ``-o`` they print a table.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,6 +25,7 @@ from ecs_tagger.cli.options import (
     TextColOption,
     fail,
     load_tagger,
+    progress_bar,
     read_with_columns,
     reported,
 )
@@ -38,18 +40,16 @@ from ecs_tagger.cli.output import (
 )
 from ecs_tagger.errors import InputError, counted
 
+if TYPE_CHECKING:
+    from ecs_tagger.regional.levels import SimilarityLevels
+    from ecs_tagger.regional.similarity import Hits
+
 # -- the index: build, update, info -------------------------------------------------------------
 index_app = typer.Typer(
     help="Build, update and describe a registry index (embeddings + tags) for similarity search.",
     no_args_is_help=True,
     cls=FlagHelpGroup,
 )
-
-
-def _progress_bar(total: int, what: str) -> Any:
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=what, unit="row", disable=None, leave=False)
 
 
 @index_app.command("build")
@@ -107,7 +107,7 @@ def index_build(
         previous = None
         if not fresh and RegistryIndex.exists(output):
             previous = RegistryIndex.load(output)
-        with _progress_bar(len(frame), "indexing") as bar:
+        with progress_bar(len(frame), "indexing") as bar:
             index = RegistryIndex.build(
                 frame,
                 tagger,
@@ -157,9 +157,10 @@ def index_update(
         frame = read_with_columns(
             registry, named, sheet=sheet, encoding=encoding, separator=separator
         )
-        with _progress_bar(len(frame), "updating") as bar:
+        tagger = load_tagger(model)
+        with progress_bar(len(frame), "updating") as bar:
             summary = index.update(
-                frame, load_tagger(model), remove_missing=remove_missing, progress=bar.update
+                frame, tagger, remove_missing=remove_missing, progress=bar.update
             )
         index.save(index_dir)
     typer.echo(f"{index_dir}: {counted(len(index), 'row')}; {summary.format()}")
@@ -240,7 +241,8 @@ def similar(
     min_score: Annotated[
         float | None,
         typer.Option(
-            help="Minimum similarity (same text 1, related work mostly 0.1-0.3).",
+            help="Minimum similarity (same text 1, unrelated about 0; related from 0.16, close "
+            "from 0.21).",
             show_default="none",
         ),
     ] = None,
@@ -285,16 +287,44 @@ def similar(
         if output is not None:
             _write_or_print(hits.to_frame(), output, output_format, overwrite)
             return
+    _print_hits(hits)
+
+
+def scale_note(levels: SimilarityLevels) -> str:
+    """One line on what `similar`'s figures mean (printed under the hits, on standard error)."""
+    related = f"{levels.related:.2f}"
+    close = (
+        ""
+        if math.isnan(levels.close)
+        else f", from {levels.close:.2f} on most were counterparts (close)"
+    )
+    return (
+        "similarity: the whole texts compared, by meaning and by the words they share; 1 is the "
+        f"same text, about 0 unrelated. From {related} on most pairs a person read were related"
+        f"{close}; below {related} a hit is weak. A sentence pair's own figure compares those two "
+        "sentences alone, so it runs higher."
+    )
+
+
+def _print_hits(hits: Hits) -> None:
+    """The hits as text: figure and level, id, title, then regions, actor, areas and why."""
     if not hits:
         typer.echo("no hits (filters too narrow?)")
+        return
+    if not hits.matches():
+        typer.echo(
+            f"no close match in this registry: every hit is below {hits.levels.related:.2f} "
+            "(weak, probably unrelated); the nearest:"
+        )
     for hit in hits:
         typer.echo(
-            f"{hit.rank:>2}. {hit.similarity:.3f}  {hit.id}  {hit.title}\n"
+            f"{hit.rank:>2}. {hit.similarity:.2f} {hits.level(hit):<7}  {hit.id}  {hit.title}\n"
             f"    regions: {', '.join(hit.regions) or '-'} | actor: {hit.actor or '-'} | "
             f"areas: {', '.join(hit.areas) or 'none'}"
         )
         if hit.reason is not None:
             typer.echo(f"    why: {hit.reason.summary()}")
+    typer.echo(scale_note(hits.levels), err=True)
 
 
 def match(

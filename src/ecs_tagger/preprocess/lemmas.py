@@ -21,8 +21,9 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from ecs_tagger.notices import waiting
 from ecs_tagger.preprocess.compounds import ALPHA_RE, MIN_COMPOUND_LEN, CompoundSplitter, words
-from ecs_tagger.preprocess.pipelines import SPACY_LANG, get_pipeline
+from ecs_tagger.preprocess.pipelines import SPACY_LANG, get_pipeline, language_name
 
 __all__ = ["Lexicon", "get_lexicon", "lemmas_and_words", "lemmas_of"]
 
@@ -283,18 +284,19 @@ def get_lexicon(lang: str) -> Lexicon:
     with _lock:
         lexicon = _lexicons.get(spacy_lang)
         if lexicon is None:
-            tables = [
-                table
-                for name in (spacy_lang, *_FALLBACK_TABLES.get(spacy_lang, ()))
-                if (table := _get_table(name)) is not None
-            ]
-            if not tables:  # no table at all for this language: use Swedish
-                return get_lexicon("sv")
-            nlp = get_pipeline(spacy_lang)
-            stop_words = set(nlp.Defaults.stop_words) | _EXTRA_STOP_WORDS.get(
-                spacy_lang, frozenset()
-            )
-            lexicon = Lexicon(spacy_lang, tables, stop_words, spacy_lang in _COMPOUND_LANGS)
+            with waiting(f"loading the {language_name(spacy_lang)} word lists"):
+                tables = [
+                    table
+                    for name in (spacy_lang, *_FALLBACK_TABLES.get(spacy_lang, ()))
+                    if (table := _get_table(name)) is not None
+                ]
+                if not tables:  # no table at all for this language: use Swedish
+                    return get_lexicon("sv")
+                nlp = get_pipeline(spacy_lang)
+                stop_words = set(nlp.Defaults.stop_words) | _EXTRA_STOP_WORDS.get(
+                    spacy_lang, frozenset()
+                )
+                lexicon = Lexicon(spacy_lang, tables, stop_words, spacy_lang in _COMPOUND_LANGS)
             _lexicons[spacy_lang] = lexicon
         return lexicon
 

@@ -57,7 +57,7 @@ class MatchReason:
         terms = ", ".join(self.shared_terms) or "(none)"
         return (
             f"«{self.query_sentence}» ~ «{self.hit_sentence}» "
-            f"({self.sentence_similarity:.2f}); shared terms: {terms}"
+            f"(these two sentences {self.sentence_similarity:.2f}); shared terms: {terms}"
         )
 
 

@@ -12,7 +12,7 @@ the index; ``method="dense"`` ranks by the cosine alone. Judged by careful readi
 only, pooled top 10s graded 0/1/2), the hybrid ranking reaches nDCG@10 0.56 and 5.2 related hits
 in 10, the cosine alone 0.46 and 4.1: the embedding alone lets projects that share only project
 prose ("förstudie", "samverkan", "nätverk") outrank projects on the same topic. The hybrid scale:
-the same text 1, unrelated projects about 0, related work mostly 0.1-0.3 (lower than the cosine:
+the same text 1, unrelated projects about 0, related work from about 0.16 (lower than the cosine:
 shared lemmas are rarer than shared meaning). What a figure means, derived from the judged pairs,
 is :mod:`ecs_tagger.regional.levels`: from 0.16 on most pairs were related, from 0.21 on most were
 counterparts; every hit has its level (:meth:`Hits.level`, :meth:`Hits.matches`).
@@ -256,9 +256,7 @@ def _resolve_query(
         raise InputError("the query text is empty after cleaning")
     model_text = index.preprocessor.model_text(clean)
     language = detect_language(model_text).code
-    vector = index.centre(
-        index.embedder.embed_documents([model_text]), [language], [len(clean)]
-    )[0]
+    vector = index.centre(index.embedder.embed_documents([model_text]), [language], [len(clean)])[0]
     return Query(None, clean, normalise_regions(query_regions), language), vector
 
 

@@ -1,8 +1,9 @@
 """The JSON shapes of the registry-index endpoints (similar initiatives, projects, regions, actors)
 and of corrections; conversions from the library's results.
 
-Similarities are on the hybrid scale of :mod:`ecs_tagger.regional.similarity` (the same text 1,
-related work mostly 0.1-0.3); funding is in the registry's currency, `null` when unknown.
+Similarities are on the hybrid scale of :mod:`ecs_tagger.regional.similarity` (the same text 1;
+related from 0.16, close from 0.21: :mod:`ecs_tagger.regional.levels`); funding is in the
+registry's currency, `null` when unknown.
 """
 
 from __future__ import annotations
