@@ -79,6 +79,14 @@ def parse(argv: list[str]) -> RunOptions:
         "baseline,titles+kind-thresholds,baseline@ft (modifiers joined by +, vectors after @: "
         "shipped, fp32, int8, ft); default: " + ",".join(DEFAULT_VARIANTS),
     )
+    parser.add_argument(
+        "--compare-model",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="perturbations: also run this model folder on the same texts (repeatable)",
+    )
     args = parser.parse_args(argv)
     variants = tuple(v for v in args.variants.split(",") if v)
     for name in variants:
@@ -108,6 +116,7 @@ def parse(argv: list[str]) -> RunOptions:
         setfit_minutes=0.05 if args.smoke else args.setfit_minutes,
         setfit_folds=args.setfit_folds,
         variants=variants,
+        compare_models=tuple(args.compare_model),
         command=command_line(argv),
     )
 
@@ -177,6 +186,25 @@ def _smoke_threads(options: RunOptions) -> AbstractContextManager[Any]:
     return threadpool_limits(limits=1, user_api="blas")
 
 
+def _merge_variants(
+    earlier: dict[str, Any] | None, data: dict[str, Any], command: str
+) -> dict[str, Any]:
+    """The variants of this run added to (or replacing) those of an earlier run on the same rows,
+    so that variants run one `--variants` list at a time share one table; each variant keeps the
+    command that ran it."""
+    for record in data.get("variants", {}).values():
+        record.setdefault("command", command)
+    if not earlier or earlier.get("data", {}).get("rows") != data.get("rows"):
+        return data
+    old = earlier["data"]
+    for record in old.get("variants", {}).values():
+        record.setdefault("command", earlier.get("command", ""))
+    merged = {**old, **data, "variants": {**old.get("variants", {}), **data.get("variants", {})}}
+    if old.get("finetuning") and data.get("finetuning"):
+        merged["finetuning"] = old["finetuning"] + data["finetuning"]
+    return merged
+
+
 def main(argv: list[str] | None = None) -> int:
     from benchmarks.report import render
 
@@ -204,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"{name} FAILED: {type(error).__name__}: {error}")
                 failures.append(name)
                 continue
+            if name == "variants":
+                data = _merge_variants(results["sections"].get(name), data, options.command)
             results["sections"][name] = {
                 "command": options.command,
                 "finished": time.strftime("%Y-%m-%d %H:%M"),

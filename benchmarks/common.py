@@ -50,6 +50,8 @@ class RunOptions:
     setfit_minutes: float = 12.0
     setfit_folds: int = 1
     variants: tuple[str, ...] = ()  # empty: benchmarks.variants' defaults
+    #: model folders the perturbations section also runs, beside the shipped model
+    compare_models: tuple[Path, ...] = ()
     command: str = "python -m benchmarks"
     work_dir: Path = field(default_factory=lambda: Path("/tmp"))
 
@@ -160,7 +162,7 @@ def shipped_settings() -> Any:
 
     manifest = json.loads((ROOT / "models" / "default" / "manifest.json").read_text("utf-8"))
     raw = dict(manifest["settings"])
-    raw["preprocess"] = PreprocessSettings(**raw["preprocess"])
+    raw["preprocess"] = PreprocessSettings.from_dict(raw["preprocess"])
     raw["embedder"] = EmbedderSettings(**raw["embedder"])
     return TrainSettings(**raw)
 
@@ -181,15 +183,15 @@ def documents_for(data: LabelledData, preprocess: Any) -> list[Any]:
 
 
 def embeddings_for(data: LabelledData, preprocess: Any, embedder_settings: Any) -> np.ndarray:
-    """Embeddings of the clean texts (shared cache: only texts never seen before are encoded)."""
+    """Embeddings of the texts as models read them (`model_text`; shared cache: only texts never seen before are encoded)."""
     from ecs_tagger.embedding.encoder import Embedder
 
     documents = documents_for(data, preprocess)
-    key = (id(data), tuple(d.clean for d in documents).__hash__(), embedder_settings)
+    key = (id(data), tuple(d.model_text for d in documents).__hash__(), embedder_settings)
     if key not in _EMBEDDINGS:
         started = time.perf_counter()
         embedder = Embedder(embedder_settings)
-        _EMBEDDINGS[key] = embedder.embed_documents([d.clean for d in documents])
+        _EMBEDDINGS[key] = embedder.embed_documents([d.model_text for d in documents])
         embedder.close()
         log(f"embeddings ({embedder_settings}) in {time.perf_counter() - started:.0f} s")
     return _EMBEDDINGS[key]

@@ -173,11 +173,13 @@ def format_table(results: Sequence[dict[str, Any]]) -> str:
 
 
 def run_perturbations(options: Any) -> dict[str, Any]:
-    """The suite's section: the shipped model on `n` texts (10 in a smoke run)."""
+    """The suite's section: the shipped model (then each of `options.compare_models`) on 320
+    texts (10 in a smoke run)."""
     from ecs_tagger.tagger import Tagger
 
     sample = sample_texts(10 if options.smoke else 320)
-    return {"texts": len(sample), "models": [flip_rates(Tagger.load(), sample)]}
+    taggers = [Tagger.load(), *(Tagger.load(path) for path in options.compare_models)]
+    return {"texts": len(sample), "models": [flip_rates(tagger, sample) for tagger in taggers]}
 
 
 def main(argv: list[str] | None = None) -> int:

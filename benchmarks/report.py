@@ -289,6 +289,12 @@ def _variants(sections: dict[str, Any]) -> list[str]:
         "",
         *_variant_tables(data["variants"]),
     ]
+    commands = list(
+        dict.fromkeys(r["command"] for r in data["variants"].values() if r.get("command"))
+    )
+    if len(commands) > 1:
+        out += ["", "The variants ran in several runs, on the same rows and folds:", ""]
+        out += [f"- `{command}`" for command in commands]
     if data.get("finetuning"):
         out += [
             "",

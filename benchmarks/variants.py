@@ -52,11 +52,16 @@ class Variant:
 
     train_kinds: tuple[str, ...] = (*LABELLED_KINDS, "english")
     rounds: tuple[int, ...] = ()  # labelling rounds trained on (empty: all)
+    round3_weight: float = 1.0  # weight of the rows of round-3 records
     title_weight: float = 1.0
     context: bool = False
     interactions: bool = False
     signals: str = ""  # empty: the shipped recipe's
     kind_thresholds: bool = False
+    canonical_case: str = "never"  # PreprocessSettings.canonical_case
+    short_text_chars: int = 0  # a short-text head for texts shorter than this (0: none)
+    short_title_weight: float = 1.0  # weight of the title copies in the short-text head
+    neighbours: int = 0  # k of the neighbour-vote signal (0: none)
     vectors: str = "shipped"
 
 
@@ -67,6 +72,17 @@ MODIFIERS: dict[str, tuple[dict[str, Any], str]] = {
         "the shipped recipe: labelled texts and English parallels of every round",
     ),
     "round1-only": ({"rounds": (1,)}, "trained on the round-1 labels only"),
+    "rounds12": ({"rounds": (1, 2)}, "trained without the round-3 labels (rounds 1 and 2)"),
+    "round3-w0.5": ({"round3_weight": 0.5}, "the rows of round-3 records at weight 0.5"),
+    "canonical": (
+        {"canonical_case": "always"},
+        "models read every text in canonical case (PreprocessSettings.canonical_case='always')",
+    ),
+    "unusual-case": (
+        {"canonical_case": "unusual"},
+        "models read texts in UPPER CASE, Title Case or without capitals in canonical case "
+        "(PreprocessSettings.canonical_case='unusual')",
+    ),
     "titles": ({"train_kinds": KINDS}, "title-only copies as training rows"),
     "titles-w0.5": (
         {"train_kinds": KINDS, "title_weight": 0.5},
@@ -82,6 +98,19 @@ MODIFIERS: dict[str, tuple[dict[str, Any], str]] = {
         "F1-best thresholds per kind of text (short < 200 chars / English / long) from the inner "
         "out-of-fold scores",
     ),
+    "short-head": (
+        {"short_text_chars": 200},
+        "a second head, trained with the title-only copies, decides texts under 200 characters",
+    ),
+    "short-head-w2": (
+        {"short_text_chars": 200, "short_title_weight": 2.0},
+        "the short-text head with the title-only copies at weight 2",
+    ),
+    "knn": (
+        {"neighbours": 50},
+        "a third signal for the stacker: the similarity-weighted area votes of the 50 nearest "
+        "training rows (softmax of cosine / 0.1; a training row's own record left out)",
+    ),
     "embedding-only": ({"signals": "embedding"}, "embedding signal only"),
     "lexical-only": ({"signals": "lexical"}, "lexical (lemma TF-IDF) signal only"),
 }
@@ -90,6 +119,7 @@ VECTORS = {
     "fp32": "encoder in fp32",
     "int8": "encoder in torch dynamic int8",
     "ft": "encoder's top layers fine-tuned inside each fold",
+    "ft4": "encoder's top 4 layers fine-tuned inside each fold, 3 epochs (issue 20's protocol)",
 }
 #: What a full run and a smoke run cross-validate unless --variants says otherwise.
 DEFAULT_VARIANTS = (
@@ -163,6 +193,10 @@ def training_weights(data: LabelledData, variant: Variant) -> np.ndarray:
     keep = np.isin(kinds, variant.train_kinds)
     if variant.rounds:
         keep &= rows_in_rounds(data, frozenset(variant.rounds))
+    if variant.round3_weight != 1.0:
+        weights = np.where(
+            rows_in_rounds(data, frozenset({3})), weights * variant.round3_weight, weights
+        )
     return np.where(keep, weights, 0.0)
 
 
@@ -176,33 +210,41 @@ class Vectors:
         self.finetuning: list[dict[str, Any]] = []
         self._folds: dict[str, list[np.ndarray]] = {}
 
-    def __call__(self, name: str) -> list[np.ndarray]:
-        """The vectors `name` (a key of VECTORS) of every row, one array per fold."""
-        if name not in self._folds:
-            if name == "ft":
-                self._folds[name] = self._finetuned()
+    def preprocess(self, variant: Variant) -> Any:
+        """The preprocessing settings of a variant."""
+        return replace(self.settings.preprocess, canonical_case=variant.canonical_case)
+
+    def __call__(self, variant: Variant) -> list[np.ndarray]:
+        """The vectors of `variant` (its `vectors`, a key of VECTORS, over the texts as its
+        preprocessing gives them) of every row, one array per fold."""
+        name, preprocess = variant.vectors, self.preprocess(variant)
+        key = f"{name}:{preprocess}"
+        if key not in self._folds:
+            if name.startswith("ft"):
+                self._folds[key] = self._finetuned(preprocess, name)
             else:
                 embedder = self.settings.embedder
                 if name == "fp32":
                     embedder = replace(embedder, precision="fp32")
                 elif name == "int8":
                     embedder = replace(embedder, quantize="int8")
-                vectors = embeddings_for(self.data, self.settings.preprocess, embedder)
-                self._folds[name] = [vectors] * len(self.data.folds)
-        return self._folds[name]
+                vectors = embeddings_for(self.data, preprocess, embedder)
+                self._folds[key] = [vectors] * len(self.data.folds)
+        return self._folds[key]
 
-    def _finetuned(self) -> list[np.ndarray]:
+    def _finetuned(self, preprocess: Any, name: str) -> list[np.ndarray]:
         from ecs_tagger.embedding.encoder import Embedder
         from ecs_tagger.embedding.finetune import (
+            TOP4_PROTOCOL,
             FineTuneSettings,
             embed_with_layers,
             lower_states,
             tune_top_layers,
         )
 
-        settings = FineTuneSettings()
-        documents = documents_for(self.data, self.settings.preprocess)
-        cleans = [d.clean[: self.options.text_chars] for d in documents]
+        settings = TOP4_PROTOCOL if name == "ft4" else FineTuneSettings()
+        documents = documents_for(self.data, preprocess)
+        cleans = [d.model_text[: self.options.text_chars] for d in documents]
         unique = list(dict.fromkeys(cleans))
         position = {text: i for i, text in enumerate(unique)}
         text_of_row = np.array([position[text] for text in cleans])
@@ -237,13 +279,91 @@ class Vectors:
         return out
 
 
-def run_variant(
-    name: str, data: LabelledData, documents: list[Any], vectors: Vectors, smoke: bool
-) -> dict[str, Any]:
+#: Temperature of the neighbour votes' softmax over cosine similarities.
+NEIGHBOUR_TEMPERATURE = 0.1
+
+
+def neighbour_votes(
+    queries: np.ndarray,
+    query_groups: np.ndarray | None,
+    rows: np.ndarray,
+    labels: np.ndarray,
+    groups: np.ndarray,
+    k: int,
+) -> np.ndarray:
+    """Logits of the similarity-weighted area votes of each query's `k` nearest `rows`
+    (queries × areas; vectors L2-normalised, so the dot product is the cosine); a query's own
+    group (its record, translations and title copy) is never its neighbour."""
+    similarity = queries @ rows.T
+    if query_groups is not None:
+        similarity[query_groups[:, None] == groups[None, :]] = -np.inf
+    k = min(k, rows.shape[0] - 1)
+    nearest = np.argpartition(-similarity, k, axis=1)[:, :k]
+    top = np.take_along_axis(similarity, nearest, 1)
+    weights = np.exp((top - top.max(axis=1, keepdims=True)) / NEIGHBOUR_TEMPERATURE)
+    weights[~np.isfinite(top)] = 0.0
+    votes = (weights[:, :, None] * labels[nearest]).sum(1)
+    votes = np.clip(votes / np.maximum(weights.sum(1, keepdims=True), 1e-12), 0.02, 0.98)
+    return np.asarray(np.log(votes / (1 - votes)))
+
+
+def _fit_predict_with_neighbours(
+    prepared: Any,
+    labels: np.ndarray,
+    settings: Any,
+    train: np.ndarray,
+    test: np.ndarray,
+    weights: np.ndarray,
+    groups: np.ndarray,
+    k: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The recipe's classifier with the neighbour votes as stacker context: (test probabilities,
+    thresholds). Training rows vote for each other with their own record left out."""
+    from ecs_tagger.model.classifier import AreaClassifier, AreaFeatures
+    from ecs_tagger.model.features import LemmaTfidf
+
+    vectors = prepared.embeddings / np.maximum(
+        np.linalg.norm(prepared.embeddings, axis=1, keepdims=True), 1e-12
+    )
+    lemmas = [prepared.documents[i].lemmas for i in range(len(prepared.documents))]
+    lexical = LemmaTfidf(settings.ngram_max, settings.min_df, settings.max_features)
+    lexical.fit([lemmas[i] for i in train])
+    y = labels[train].astype(float)
+    train_votes = neighbour_votes(
+        vectors[train], groups[train], vectors[train], y, groups[train], k
+    )
+    test_votes = neighbour_votes(vectors[test], None, vectors[train], y, groups[train], k)
+    classifier = AreaClassifier(
+        c_embedding=settings.c_embedding,
+        c_lexical=settings.c_lexical,
+        inner_folds=settings.inner_folds,
+        random_state=settings.random_state,
+        signals=settings.signals,
+        context_features=labels.shape[1],
+    )
+    classifier.fit(
+        AreaFeatures(vectors[train], lexical.transform([lemmas[i] for i in train]), train_votes),
+        labels[train],
+        sample_weight=weights[train],
+        groups=groups[train],
+    )
+    test_features = AreaFeatures(
+        vectors[test], lexical.transform([lemmas[i] for i in test]), test_votes
+    )
+    return classifier.predict_proba(test_features), classifier.thresholds_
+
+
+def run_variant(name: str, data: LabelledData, vectors: Vectors, smoke: bool) -> dict[str, Any]:
     """Cross-validate one variant on the shared folds: its labelled-text scores and per kind."""
     from ecs_tagger.model.training import PreparedData, features_for, fit_classifier, kind_reports
 
     variant, description = parse_variant(name)
+    if variant.neighbours and (
+        variant.short_text_chars or variant.kind_thresholds or variant.context
+    ):
+        raise ValueError(
+            f"{name}: knn does not combine with short-head, kind-thresholds or context"
+        )
     base = vectors.settings
     settings = replace(
         base,
@@ -251,22 +371,38 @@ def run_variant(
         context_interactions=variant.interactions,
         signals=variant.signals or base.signals,
         inner_folds=3 if smoke else base.inner_folds,
+        short_text_chars=variant.short_text_chars,
+        short_title_weight=variant.short_title_weight,
     )
-    fold_vectors = vectors(variant.vectors)
+    fold_vectors = vectors(variant)
+    documents = documents_for(data, vectors.preprocess(variant))
     weights = training_weights(data, variant)
     labels, groups = data.labels, data.training.groups
     text_kind = text_kinds(documents) if variant.kind_thresholds else None
     predicted = np.zeros(labels.shape, dtype=bool)
     started = time.perf_counter()
+    kinds = np.asarray(data.training.kinds)
+    # title copies of the records trained on (a short-text head learns from them too)
+    titles = (kinds == "title") & (training_weights(data, replace(variant, train_kinds=KINDS)) > 0)
     for fold, (train, test) in enumerate(data.folds):
-        train = train[weights[train] > 0]
+        train = train[(weights[train] > 0) | (titles[train] & (variant.short_text_chars > 0))]
         prepared = PreparedData(documents, fold_vectors[fold])
-        lexical, classifier = fit_classifier(prepared, labels, settings, train, weights, groups)
+        if variant.neighbours:
+            train = train[weights[train] > 0]
+            probabilities, thresholds = _fit_predict_with_neighbours(
+                prepared, labels, settings, train, test, weights, groups, variant.neighbours
+            )
+            predicted[test] = probabilities >= thresholds
+            continue
+        lexical, classifier = fit_classifier(
+            prepared, labels, settings, train, weights, groups, kinds
+        )
         probabilities = classifier.predict_proba(features_for(prepared, lexical, test, settings))
         if text_kind is None:
             predicted[test] = probabilities >= classifier.thresholds_
             continue
-        per_kind = kind_thresholds(classifier, labels[train], text_kind[train])
+        fitted = train[weights[train] > 0]  # the rows of the main head's OOF probabilities
+        per_kind = kind_thresholds(classifier, labels[fitted], text_kind[fitted])
         for kind, thresholds in per_kind.items():
             rows = text_kind[test] == kind
             predicted[test[rows]] = probabilities[rows] >= thresholds
@@ -287,13 +423,12 @@ def run_variants(options: RunOptions) -> dict[str, Any]:
     names = options.variants or (SMOKE_VARIANTS if options.smoke else DEFAULT_VARIANTS)
     data = labelled_data(options.n_labelled, titles="score")
     vectors = Vectors(data, options)
-    documents = documents_for(data, vectors.settings.preprocess)
     out: dict[str, Any] = {
         "rows": {kind: int((data.training.kinds == kind).sum()) for kind in KINDS},
         "variants": {},
     }
     for name in names:
-        out["variants"][name] = run_variant(name, data, documents, vectors, options.smoke)
+        out["variants"][name] = run_variant(name, data, vectors, options.smoke)
     if vectors.finetuning:
         out["finetuning"] = vectors.finetuning
     return out

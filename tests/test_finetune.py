@@ -111,3 +111,48 @@ def test_int8_encoder_has_its_own_identity_and_close_vectors() -> None:
     cosine = (fp32.embed_documents(TEXTS) * int8.embed_documents(TEXTS)).sum(axis=1)
     assert (cosine > 0.9).all() and (cosine < 0.99999).all()
     assert np.isfinite(cosine).all()
+
+
+def test_lower_states_are_the_full_models_states_at_the_cut() -> None:
+    """Only the layers below the cut run, and the encoder is whole again afterwards."""
+    import torch
+
+    from ecs_tagger.embedding.finetune import lower_states
+
+    embedder = Embedder(EmbedderSettings(precision="fp32"), use_cache=False)
+    bert = embedder.model[0].auto_model
+    lower = lower_states(embedder, TEXTS[1:], cut=8)
+    assert len(bert.encoder.layer) == 12
+    ids = embedder.model.tokenizer("passage: " + TEXTS[1], return_tensors="pt")
+    with torch.inference_mode():
+        full = bert(**ids, output_hidden_states=True).hidden_states[8][0].numpy()
+    assert lower.states.shape == full.shape
+    np.testing.assert_allclose(lower.states.astype(np.float32), full, atol=2e-2)
+
+
+def test_a_small_fine_tune_round_trips_through_the_adapter_file(tmp_path: Path) -> None:
+    """The training path end to end on a few texts (what CI can afford): tune the top two layers
+    with the protocol's settings, save them, and embed with the saved file: the library's
+    vectors equal the training code's, and they differ from the base encoder's."""
+    from ecs_tagger.embedding.finetune import (
+        TOP4_PROTOCOL,
+        embed_with_layers,
+        lower_states,
+        tune_top_layers,
+    )
+
+    texts = [*TEXTS, "Lokal mat från gårdar i Sörmland.", "Digitala trygghetslarm i hemtjänsten."]
+    labels = np.array([[0, 0, 1, 0], [0, 0, 0, 1], [1, 0, 0, 0], [0, 1, 0, 0]], dtype=bool)
+    settings = dataclasses.replace(TOP4_PROTOCOL, cut=10, epochs=2.0, batch_size=2)
+    base = Embedder(EmbedderSettings(precision="fp32"), use_cache=False)
+    lower = lower_states(base, texts, settings.cut)
+    layers_before = base.model[0].auto_model.encoder.layer
+    layers, record = tune_top_layers(
+        [layers_before[10], layers_before[11]], lower, labels, np.arange(4), settings
+    )
+    assert record["steps"] == 4 and np.isfinite(record["loss_last"])
+    vectors = embed_with_layers(layers, lower, len(texts))
+    sha = save_adapter(layers, settings.cut, tmp_path / ADAPTER_FILE)
+    shipped = _embedder(tmp_path, sha, precision="fp32").embed_documents(texts)
+    np.testing.assert_allclose(shipped, vectors, atol=5e-3)
+    assert ((shipped * base.embed_documents(texts)).sum(axis=1) < 0.99999).all()

@@ -104,3 +104,54 @@ def test_text_context_columns() -> None:
     context = text_context(["sv", "en", "sv"], [30, 2000, 224])
     np.testing.assert_allclose(context[:, 0], [0, 1, 0])
     assert context[0, 1] == 1.0 and context[1, 1] == 0.0 and 0.4 < context[2, 1] < 0.6
+
+
+def _short_and_long(n: int = 400, seed: int = 3) -> tuple[AreaFeatures, np.ndarray, np.ndarray]:
+    """Area 0 shows in dimension 0 of long texts but in dimension 1 of short ones."""
+    X, Y = _synthetic(n, seed)
+    rng = np.random.default_rng(seed + 1)
+    short = rng.random(n) < 0.5
+    embeddings = X.embeddings.copy()
+    embeddings[short, 0] = rng.normal(size=short.sum())
+    embeddings[short, 1] += 2.5 * Y[short, 0]
+    lengths = np.where(short, 60, 1500)
+    return AreaFeatures(embeddings, X.lexical, None, lengths), Y, short
+
+
+def test_short_text_head_decides_short_texts() -> None:
+    X, Y, short = _short_and_long()
+    train, test = np.arange(300), np.arange(300, 400)
+    plain = AreaClassifier(inner_folds=3).fit(
+        X.subset(train[~short[train]]), Y[train][~short[train]]
+    )
+    routed = AreaClassifier(inner_folds=3, short_text_chars=200)
+    routed.fit(X.subset(train[~short[train]]), Y[train][~short[train]])
+    routed.fit_short_head(X.subset(train), Y[train])
+    assert routed.short_head_ is not None
+    # long texts: exactly the main head's probabilities
+    long_test = test[~short[test]]
+    np.testing.assert_array_equal(
+        routed.predict_proba(X.subset(long_test)), plain.predict_proba(X.subset(long_test))
+    )
+    # short texts: the short head's decisions at its own thresholds, through the main thresholds
+    short_test = test[short[test]]
+    head = routed.short_head_
+    np.testing.assert_array_equal(
+        routed.predict(X.subset(short_test)), head.predict(X.subset(short_test))
+    )
+    accuracy = lambda m: (m.predict(X.subset(short_test))[:, 0] == Y[short_test, 0]).mean()  # noqa: E731
+    assert accuracy(routed) > accuracy(plain) + 0.1
+    emb_p, _ = routed.signal_probabilities(X.subset(short_test))
+    np.testing.assert_array_equal(emb_p, head.signal_probabilities(X.subset(short_test))[0])
+
+
+def test_short_text_head_needs_lengths() -> None:
+    import pytest
+
+    X, Y, _ = _short_and_long()
+    routed = AreaClassifier(inner_folds=3, short_text_chars=200).fit(X, Y)
+    routed.fit_short_head(X, Y)
+    with pytest.raises(ValueError, match="lengths"):
+        routed.predict_proba(AreaFeatures(X.embeddings, X.lexical))
+    with pytest.raises(ValueError, match="short_text_chars"):
+        AreaClassifier(inner_folds=3).fit(X, Y).fit_short_head(X, Y)

@@ -84,3 +84,23 @@ def test_missing_or_foreign_folder_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text(json.dumps({"format_version": 99}), encoding="utf-8")
     with pytest.raises(ModelError, match="format 99"):
         read_manifest(tmp_path)
+
+
+def test_short_text_head_round_trips(tmp_path: Path) -> None:
+    parts, features = _parts()
+    lengths = np.array([40, 900] * (len(DOCS) // 2))
+    routed = AreaFeatures(features.embeddings, features.lexical, None, lengths)
+    Y = parts.classifier.predict(features)
+    classifier = AreaClassifier(inner_folds=2, short_text_chars=200).fit(features, Y)
+    classifier.fit_short_head(features, ~Y)  # a head that decides differently
+    parts = ModelParts(parts.taxonomy, parts.lexical, classifier, {"name": "unit"})
+    save_model(parts, tmp_path / "model")
+    loaded = load_model(tmp_path / "model").classifier
+    assert loaded.short_text_chars == 200 and loaded.short_head_ is not None
+    relexed = AreaFeatures(features.embeddings, features.lexical, None, lengths)
+    np.testing.assert_array_equal(loaded.predict_proba(relexed), classifier.predict_proba(routed))
+    # the short texts are decided differently from what the main head alone says
+    main_only = AreaClassifier(inner_folds=2).fit(features, Y)
+    assert (
+        loaded.predict(relexed)[lengths < 200] != main_only.predict(features)[lengths < 200]
+    ).any()

@@ -221,3 +221,16 @@ def test_canonical_case_keeps_the_length_for_offsets() -> None:
 
     for text in ("Straße und İstanbul", "ÆØÅ ß ẞ ﬁ", ""):
         assert len(canonical_case(text)) == len(text)
+
+
+def test_unusual_case_tells_shouting_title_case_and_no_capitals_from_ordinary_writing() -> None:
+    from ecs_tagger.preprocess.cleaning import unusual_case
+
+    ordinary = "Projektet i Örebro län utvecklar AI för EU:s småföretag. Det leds av RISE."
+    assert not unusual_case(ordinary)
+    assert unusual_case(ordinary.upper()) and unusual_case(ordinary.title())
+    assert unusual_case(ordinary.lower())
+    assert unusual_case("BIOGAS") and not unusual_case("Biogas") and not unusual_case("biogas")
+    assert not unusual_case("") and not unusual_case("123 456")
+    # a title with two proper nouns among five words is ordinary writing
+    assert not unusual_case("Vätgas för tunga transporter i Mälardalen")

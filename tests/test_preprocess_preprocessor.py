@@ -63,16 +63,16 @@ def test_corpus_descriptions_are_cleaned_consistently(pre: Preprocessor) -> None
 
 
 def test_capitals_change_nothing_the_models_read() -> None:
-    """UPPER CASE, Title Case and lower case give the same language, lemmas and model text; the
-    sentences keep the writer's own capitals."""
-    from ecs_tagger.preprocess import Preprocessor
+    """UPPER CASE, Title Case and lower case give the same language, lemmas and model text with
+    ``canonical_case="always"``; the sentences keep the writer's own capitals."""
+    from ecs_tagger.preprocess import Preprocessor, PreprocessSettings
 
     text = (
         "Bageri i Örebro\nProjektet utvecklar ett hantverksbageri med lokalt mjöl från gårdar i "
         "Närke. Vi säljer bröd till skolor och äldreboenden."
     )
     variants = [text, text.upper(), text.title(), text.lower()]
-    documents = Preprocessor().process_many(variants)
+    documents = Preprocessor(PreprocessSettings(canonical_case="always")).process_many(variants)
     first = documents[0]
     assert "örebro" in first.model_text and "Örebro" in first.clean
     for document in documents[1:]:
@@ -85,11 +85,36 @@ def test_capitals_change_nothing_the_models_read() -> None:
     assert documents[1].sentences[-1].text == "VI SÄLJER BRÖD TILL SKOLOR OCH ÄLDREBOENDEN."
 
 
-def test_settings_stored_before_canonical_case_read_as_off() -> None:
+def test_unusual_case_is_read_in_canonical_case_and_ordinary_writing_as_written() -> None:
+    """The default (`canonical_case="unusual"`): a text in UPPER CASE, Title Case or without
+    capitals is read in canonical case, all three alike; ordinary writing keeps its capitals."""
+    from ecs_tagger.preprocess import Preprocessor
+
+    text = (
+        "Bageri i Örebro\nProjektet utvecklar ett hantverksbageri med EU-stöd och mjöl från "
+        "Närke. Vi säljer bröd till skolor och äldreboenden."
+    )
+    documents = Preprocessor().process_many([text, text.upper(), text.title(), text.lower()])
+    assert documents[0].model_text == documents[0].clean == text
+    unusual = {d.model_text for d in documents[1:]}
+    assert len(unusual) == 1 and "örebro" in unusual.pop()
+    assert documents[1].sentences[-1].text == "VI SÄLJER BRÖD TILL SKOLOR OCH ÄLDREBOENDEN."
+    # Variant of our own: an English Title Case title; a short ordinary title stays as written
+    title, plain = Preprocessor().process_many(
+        ["Smart Grids For Rural Energy Communities", "Vätgas för tunga transporter i Mälardalen"]
+    )
+    assert title.model_text == "Smart grids for rural energy communities"
+    assert plain.model_text == plain.clean
+
+
+def test_settings_stored_before_canonical_case_read_as_never() -> None:
     from ecs_tagger.preprocess import Preprocessor, PreprocessSettings
 
     old = PreprocessSettings.from_dict({"strip_html": True})
-    assert old.canonical_case is False and PreprocessSettings().canonical_case is True
-    assert PreprocessSettings.from_dict({"canonical_case": True}).canonical_case is True
+    assert old.canonical_case == "never" and PreprocessSettings().canonical_case == "unusual"
+    assert PreprocessSettings.from_dict({"canonical_case": True}).canonical_case == "always"
+    assert PreprocessSettings(canonical_case=False).canonical_case == "never"
+    with pytest.raises(ValueError, match="canonical_case"):
+        PreprocessSettings(canonical_case="sometimes")
     document = Preprocessor(old).process("BIOGAS PÅ GÅRDAR")
     assert document.model_text == document.clean == "BIOGAS PÅ GÅRDAR"

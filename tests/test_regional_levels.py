@@ -135,7 +135,9 @@ def test_the_legend_says_what_the_figures_mean_in_either_language() -> None:
     from ecs_tagger.coordinators.widgets import similarity_legend
 
     english = similarity_legend(LEVELS["hybrid"])
-    assert "0.21 or more is a close match; 0.16 or more is related; below 0.16 it is weak" in english
+    assert (
+        "0.21 or more is a close match; 0.16 or more is related; below 0.16 it is weak" in english
+    )
     swedish = similarity_legend(LEVELS["hybrid"], "sv")
     assert "0,21 eller mer är en nära träff; 0,16 eller mer är besläktat" in swedish
     dense = similarity_legend(LEVELS["dense"])

@@ -92,23 +92,32 @@ def label_files(root: Path | None = None, names: Collection[str] | None = None) 
     return files
 
 
-def label_file_digests(root: Path | None = None, names: Collection[str] | None = None) -> dict[str, str]:
+def label_file_digests(
+    root: Path | None = None, names: Collection[str] | None = None
+) -> dict[str, str]:
     """{file name: sha256 of its bytes} of the corpus labels files (all, or those `names`): what
     a model trained on the corpus records as the labels it learned from."""
     return {path.name: sha256_file(path) for path in label_files(root, names)}
 
 
-def unseen_label_files(learned: Mapping[str, str] | None, root: Path | None = None) -> dict[str, str]:
+def unseen_label_files(
+    learned: Mapping[str, str] | None,
+    root: Path | None = None,
+    left_out: Collection[str] = (),
+) -> dict[str, str]:
     """The corpus labels files a model has not learned from: {file name: "new" or "changed"}.
 
     `learned` is the model's record (``manifest["training_data"]["label_files"]``); with none
     (a model trained on a table of its own, or before models recorded it) nothing is compared
-    and the answer is empty.
+    and the answer is empty. Files its recipe left out on purpose (`left_out`, names recorded as
+    ``training_data["label_files_left_out"]``) are not unseen.
     """
     if not learned:
         return {}
     unseen = {}
     for name, digest in label_file_digests(root).items():
+        if name in left_out:
+            continue
         if name not in learned:
             unseen[name] = "new"
         elif learned[name] != digest:

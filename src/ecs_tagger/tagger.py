@@ -35,6 +35,7 @@ from ecs_tagger.model.training import (
     combine_training_frames,
     cross_validate,
     document_context,
+    document_lengths,
     fit_classifier,
     prepare,
 )
@@ -173,7 +174,7 @@ class Tagger:
         )
         lexical = self.lexical.transform([d.lemmas for d in documents])
         context = document_context(documents) if self.classifier.context_features else None
-        return AreaFeatures(embeddings, lexical, context)
+        return AreaFeatures(embeddings, lexical, context, document_lengths(documents))
 
     def tag(self, text: Any, *, evidence: bool = True) -> TagResult:
         """Tag one text; `evidence` adds supporting sentences and terms for each tag."""
@@ -330,6 +331,7 @@ class Tagger:
         cross_validation: bool = True,
         progress: ProgressCallback | None = None,
         label_files: Mapping[str, str] | None = None,
+        label_files_left_out: Mapping[str, str] | None = None,
     ) -> Tagger:
         """Train a tagger on a labelled DataFrame (areas as lists or ';'-separated codes).
 
@@ -338,7 +340,8 @@ class Tagger:
         are not scored in the cross-validation. With `cross_validation`, 5-fold out-of-fold metrics
         are computed and stored in the manifest. `label_files` ({file name: sha256}, see
         :func:`ecs_tagger.corpus.label_file_digests`) records which corpus labels files `data`
-        came from, so that `info` can tell when the corpus holds labels the model has not seen.
+        came from, so that `info` can tell when the corpus holds labels the model has not seen;
+        `label_files_left_out` ({file name: why}) the corpus labels files the recipe leaves out.
         """
         taxonomy = taxonomy or default_taxonomy()
         settings = settings or TrainSettings()
@@ -369,6 +372,11 @@ class Tagger:
                 "none_count": int((~training.labels[training.evaluate].any(axis=1)).sum()),
                 **({"label_files": dict(sorted(label_files.items()))} if label_files else {}),
                 **(
+                    {"label_files_left_out": dict(sorted(label_files_left_out.items()))}
+                    if label_files_left_out
+                    else {}
+                ),
+                **(
                     {
                         "kinds": {
                             str(k): int((training.kinds == k).sum()) for k in set(training.kinds)
@@ -395,7 +403,13 @@ class Tagger:
         everything = np.arange(len(training.texts))
         clock = time.perf_counter()
         lexical, classifier = fit_classifier(
-            prepared, training.labels, settings, everything, training.weights, training.groups
+            prepared,
+            training.labels,
+            settings,
+            everything,
+            training.weights,
+            training.groups,
+            training.kinds,
         )
         timings["fit_s"] = round(time.perf_counter() - clock, 1)
         if cross_validation:

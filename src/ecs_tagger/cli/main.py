@@ -245,14 +245,23 @@ def train(
     cross_validate: Annotated[
         bool, typer.Option(metavar=FLAG, help="Report 5-fold cross-validated metrics (slower).")
     ] = True,
+    every_labels_file: Annotated[
+        bool,
+        typer.Option(
+            "--every-labels-file",
+            help="With the corpus labels: also those the shipped recipe leaves out (round 3).",
+        ),
+    ] = False,
 ) -> None:
     """Train a model (default: on the corpus labels) and save it."""
     from tqdm import tqdm
 
     from ecs_tagger.corpus import label_file_digests
     from ecs_tagger.model.recipes import (
+        SHIPPED_LEFT_OUT_LABEL_FILES,
         SHIPPED_TITLES,
         corpus_training_frames,
+        shipped_label_files,
         shipped_train_settings,
     )
     from ecs_tagger.model.taxonomy import Taxonomy
@@ -261,12 +270,19 @@ def train(
     with reported(output):
         chosen = Taxonomy.from_file(taxonomy) if taxonomy else None
         learned_from: dict[str, str] | None = None
+        left_out: dict[str, str] | None = None
         if labels is None:
+            names = None if every_labels_file else shipped_label_files()
             data, extra = corpus_training_frames(
-                parallel_english=parallel_english, titles=SHIPPED_TITLES
+                parallel_english=parallel_english, titles=SHIPPED_TITLES, label_files=names
             )
             text_col, labels_col = "text", "areas"
-            learned_from = label_file_digests()
+            learned_from = label_file_digests(names=names)
+            left_out = {
+                name: why
+                for name, why in SHIPPED_LEFT_OUT_LABEL_FILES.items()
+                if name not in learned_from
+            }
         else:
             columns = [(text_col, "text"), (labels_col, "labels")]
             data, extra = read_with_columns(labels, columns), None
@@ -294,6 +310,7 @@ def train(
                 cross_validation=cross_validate,
                 progress=bar.update,
                 label_files=learned_from,
+                label_files_left_out=left_out,
             )
         tagger.save(output)
     typer.echo(f"saved {tagger.model_version} to {output}")
@@ -375,10 +392,13 @@ def info(model: ModelOption = None) -> None:
     if manifest.get("training_time"):
         typer.echo(f"training time   {sum(manifest['training_time'].values()) / 60:.1f} min")
     learned = manifest.get("training_data", {}).get("label_files")
+    left_out = manifest.get("training_data", {}).get("label_files_left_out") or {}
     if learned:
         typer.echo(f"learned from    {', '.join(sorted(learned))}")
+        for name, why in sorted(left_out.items()):
+            typer.echo(f"left out        {name}: {why}")
         try:
-            unseen = unseen_label_files(learned)
+            unseen = unseen_label_files(learned, left_out=left_out)
         except EcsTaggerError:
             unseen = {}  # no corpus here: nothing to compare with
         if unseen:

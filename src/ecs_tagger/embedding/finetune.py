@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ecs_tagger.embedding.precision import compute_context
 from ecs_tagger.errors import ModelError
 
 ADAPTER_FILE = "encoder_top.safetensors"
@@ -41,7 +42,24 @@ class FineTuneSettings:
     batch_size: int = 16
     train_tokens: int = 128
     scale: float = 20.0
+    #: positive-class weight of each area in the loss, from its prevalence p: "sqrt" is
+    #: sqrt((1 - p) / p); "capped" is min((1 - p) / p, 10)
+    pos_weight: str = "sqrt"
     seed: int = 0
+
+
+#: The protocol of the tagger issue (issue 20) that lifted an embedding-only head on the
+#: independent set: the top 4 layers for 3 epochs on 256 tokens, lr 4e-5 (head 2e-3), ×10 scale,
+#: capped positive weights.
+TOP4_PROTOCOL = FineTuneSettings(
+    cut=8,
+    epochs=3.0,
+    learning_rate=4e-5,
+    head_learning_rate=2e-3,
+    train_tokens=256,
+    scale=10.0,
+    pos_weight="capped",
+)
 
 
 def _additive_mask(mask: Any, dtype: Any) -> Any:
@@ -116,7 +134,8 @@ def padded_batches(
 
 def lower_states(embedder: Any, texts: Sequence[str], cut: int) -> LowerStates:
     """The states after layer `cut` of every piece of every text (the library's chunks and prompt),
-    computed once by the embedder's (possibly quantised) base model."""
+    computed once by the embedder's (possibly quantised) base model, in its precision (bf16
+    autocast where the CPU has it); only the layers below the cut run."""
     import torch
 
     model = embedder.model
@@ -133,12 +152,17 @@ def lower_states(embedder: Any, texts: Sequence[str], cut: int) -> LowerStates:
     lengths = np.array([len(ids) for ids in encoded], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     states = np.zeros((int(lengths.sum()), bert.config.hidden_size), dtype=np.float16)
-    with torch.inference_mode():
-        for batch, ids, mask in padded_batches(encoded, embedder.settings.batch_size):
-            out = bert(input_ids=ids, attention_mask=mask, output_hidden_states=True)
-            cut_states = out.hidden_states[cut]
-            for row, i in enumerate(batch):
-                states[offsets[i] : offsets[i + 1]] = cut_states[row, : lengths[i]].numpy()
+    # only the layers below the cut run: the encoder is shortened for the pass, then restored
+    layers = bert.encoder.layer
+    bert.encoder.layer = torch.nn.ModuleList(list(layers)[:cut])
+    try:
+        with torch.inference_mode(), compute_context(embedder.precision):
+            for batch, ids, mask in padded_batches(encoded, embedder.settings.batch_size):
+                cut_states = bert(input_ids=ids, attention_mask=mask).last_hidden_state.float()
+                for row, i in enumerate(batch):
+                    states[offsets[i] : offsets[i + 1]] = cut_states[row, : lengths[i]].numpy()
+    finally:
+        bert.encoder.layer = layers
     weights = np.array([max(1, len(p)) for p in pieces], dtype=np.float32)
     return LowerStates(states, offsets, np.array(owners), weights)
 
@@ -162,7 +186,11 @@ def tune_top_layers(
     pieces = np.flatnonzero(np.isin(lower.owners, texts))
     y = torch.from_numpy(text_labels[lower.owners[pieces]].astype(np.float32))
     prevalence = y.mean(0).clamp(min=1e-3)
-    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=((1 - prevalence) / prevalence).sqrt())
+    odds = (1 - prevalence) / prevalence
+    if settings.pos_weight not in ("sqrt", "capped"):
+        raise ValueError(f"pos_weight must be 'sqrt' or 'capped', not {settings.pos_weight!r}")
+    pos_weight = odds.sqrt() if settings.pos_weight == "sqrt" else odds.clamp(max=10.0)
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
     layer_params = list(layers.parameters())
     head_params = list(head.parameters())
     optimizer = torch.optim.AdamW(
@@ -207,9 +235,9 @@ def tune_top_layers(
             torch.nn.utils.clip_grad_norm_(layer_params + head_params, 1.0)
             optimizer.step()
             scheduler.step()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
             step += 1
-            if log is not None and step % 100 == 0:
+            if log is not None and (step % 100 == 0 or step == 10):
                 log(f"fine-tuning step {step}/{steps}, loss {np.mean(losses[-100:]):.4f}")
     layers.eval()
     record = {

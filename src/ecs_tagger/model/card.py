@@ -11,6 +11,7 @@ from ecs_tagger.model.metrics import MultiLabelReport
 def render_model_card(manifest: dict[str, Any]) -> str:
     taxonomy = manifest.get("taxonomy", {})
     training = manifest.get("training_data", {})
+    classifier = manifest.get("classifier", {})
     lines = [
         f"# {manifest.get('name', 'ecs-tagger model')}",
         "",
@@ -23,8 +24,22 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         f" (+{training.get('extra_documents', 0)} extra), data sha256 `{training.get('sha256', '')[:16]}…`",
         f"- label counts: {training.get('label_counts', {})}, none: {training.get('none_count', 0)}",
         *(
-            [f"- learned from the corpus labels files: {', '.join(sorted(training['label_files']))}"]
+            [
+                f"- learned from the corpus labels files: {', '.join(sorted(training['label_files']))}"
+            ]
             if training.get("label_files")
+            else []
+        ),
+        *(
+            f"- left out by the recipe: {name} ({why})"
+            for name, why in sorted((training.get("label_files_left_out") or {}).items())
+        ),
+        *(
+            [
+                f"- texts under {classifier['short_text_chars']} characters are decided by a "
+                "short-text head trained with the title-only copies"
+            ]
+            if classifier.get("short_text_chars")
             else []
         ),
         f"- thresholds: {manifest.get('thresholds', {})}",

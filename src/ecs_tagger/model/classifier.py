@@ -4,6 +4,11 @@ For each area, an L2 logistic regression on the document embedding and one on le
 scores; a small logistic regression learned on their out-of-fold scores combines them into a calibrated
 probability (stacking, which is also Platt scaling), and the decision threshold is the one that
 maximises out-of-fold F1. "None" is the empty set of tags.
+
+Short texts (titles, one-sentence descriptions) can have a head of their own (`short_text_chars`):
+a second classifier of the same kind, trained on the same rows plus title-only copies, decides
+every text shorter than `short_text_chars` characters. Its logits are shifted so that its own
+F1-best thresholds fall on the main head's, so `predict_proba(X) >= thresholds_` holds for both.
 """
 
 from __future__ import annotations
@@ -22,22 +27,30 @@ _THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 @dataclass(frozen=True)
 class AreaFeatures:
     """The views of a set of documents: dense embeddings, sparse lexical features and, optionally,
-    the text's kind (`context`: one row per document, see `ecs_tagger.model.features.text_context`)."""
+    the text's kind (`context`: one row per document, see `ecs_tagger.model.features.text_context`)
+    and the length of each clean text in characters (`lengths`, for a short-text head)."""
 
     embeddings: np.ndarray
     lexical: sp.csr_matrix
     context: np.ndarray | None = None
+    lengths: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.embeddings.shape[0])
 
     def subset(self, rows: np.ndarray) -> AreaFeatures:
         context = None if self.context is None else self.context[rows]
-        return AreaFeatures(self.embeddings[rows], self.lexical[rows], context)
+        lengths = None if self.lengths is None else self.lengths[rows]
+        return AreaFeatures(self.embeddings[rows], self.lexical[rows], context, lengths)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-12, 1 - 1e-12)
+    return np.asarray(np.log(p / (1 - p)))
 
 
 def folds_for(
@@ -80,12 +93,14 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):
         signals: str = "both",
         context_features: int = 0,
         context_interactions: bool = False,
+        short_text_chars: int = 0,
     ) -> None:
         self.c_embedding = c_embedding
         self.c_lexical = c_lexical
         self.signals = signals
         self.context_features = context_features
         self.context_interactions = context_interactions
+        self.short_text_chars = short_text_chars
         self.inner_folds = inner_folds
         self.class_weight = class_weight
         self.random_state = random_state
@@ -173,6 +188,22 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):
         for area in range(k):
             self._fit_area(area, X, Y[:, area], weight, groups, context)
         self.n_areas_ = k
+        self.short_head_: AreaClassifier | None = None
+        return self
+
+    def fit_short_head(
+        self,
+        X: AreaFeatures,
+        Y: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        groups: np.ndarray | None = None,
+    ) -> AreaClassifier:
+        """Fit the head for texts shorter than `short_text_chars` (after `fit`), on its own rows:
+        typically the main rows plus title-only copies. Same arguments as `fit`."""
+        if self.short_text_chars <= 0:
+            raise ValueError("short_text_chars must be positive to fit a short-text head")
+        params = {**self.get_params(), "short_text_chars": 0}
+        self.short_head_ = AreaClassifier(**params).fit(X, Y, sample_weight, groups)
         return self
 
     def _fit_area(
@@ -247,14 +278,46 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):
     def lexical_scores(self, lexical: sp.csr_matrix) -> np.ndarray:
         return np.asarray(lexical @ self.lexical_coef_.T) + self.lexical_intercept_
 
+    def short_rows(self, X: AreaFeatures) -> np.ndarray:
+        """Indices of the documents the short-text head decides (none without one)."""
+        head = getattr(self, "short_head_", None)
+        if head is None or self.short_text_chars <= 0:
+            return np.zeros(0, dtype=int)
+        if X.lengths is None:
+            raise ValueError(
+                "this classifier has a short-text head: AreaFeatures need the `lengths` of the "
+                "clean texts"
+            )
+        return np.flatnonzero(np.asarray(X.lengths) < self.short_text_chars)
+
     def signal_probabilities(self, X: AreaFeatures) -> tuple[np.ndarray, np.ndarray]:
-        """Each signal's own calibrated probability (embedding, lexical), to show disagreement."""
+        """Each signal's own calibrated probability (embedding, lexical), to show disagreement;
+        short texts get their head's."""
         emb, lex = self.embedding_scores(X.embeddings), self.lexical_scores(X.lexical)
         cal = self.signal_calibration_
-        return _sigmoid(emb * cal[:, 0] + cal[:, 1]), _sigmoid(lex * cal[:, 2] + cal[:, 3])
+        emb_p, lex_p = _sigmoid(emb * cal[:, 0] + cal[:, 1]), _sigmoid(lex * cal[:, 2] + cal[:, 3])
+        short = self.short_rows(X)
+        if len(short):
+            assert self.short_head_ is not None
+            emb_p[short], lex_p[short] = self.short_head_.signal_probabilities(X.subset(short))
+        return emb_p, lex_p
 
     def predict_proba(self, X: AreaFeatures) -> np.ndarray:
-        """Calibrated probability per document and area."""
+        """Calibrated probability per document and area (documents × areas, 0-1).
+
+        Texts shorter than `short_text_chars` get the short-text head's probability, shifted on
+        the logit scale by logit(main threshold) - logit(its threshold), so that comparing with
+        `thresholds_` gives that head's own decisions."""
+        probabilities = self._stacked_proba(X)
+        short = self.short_rows(X)
+        if len(short):
+            assert self.short_head_ is not None
+            head = self.short_head_
+            shift = _logit(self.thresholds_) - _logit(head.thresholds_)
+            probabilities[short] = _sigmoid(_logit(head._stacked_proba(X.subset(short))) + shift)
+        return probabilities
+
+    def _stacked_proba(self, X: AreaFeatures) -> np.ndarray:
         emb, lex = self.embedding_scores(X.embeddings), self.lexical_scores(X.lexical)
         context = self._context(X)
         z = np.empty_like(emb)

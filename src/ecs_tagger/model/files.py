@@ -40,6 +40,8 @@ _CLASSIFIER_ARRAYS = (
     "signal_calibration_",
     "thresholds_",
 )
+#: Prefix of the short-text head's arrays (`AreaClassifier.short_head_`) in ARRAYS.
+SHORT_HEAD_PREFIX = "short_head."
 
 
 @dataclass
@@ -78,6 +80,14 @@ def save_model(parts: ModelParts, directory: Path, model_card: str = "") -> dict
             for name in _CLASSIFIER_ARRAYS
         }
         arrays["idf_"] = np.ascontiguousarray(parts.lexical.idf_, dtype=np.float64)
+        head = getattr(parts.classifier, "short_head_", None)
+        if head is not None:
+            arrays |= {
+                SHORT_HEAD_PREFIX + name: np.ascontiguousarray(
+                    getattr(head, name), dtype=np.float64
+                )
+                for name in _CLASSIFIER_ARRAYS
+            }
         save_file(arrays, str(staging / ARRAYS))
         hashed = list(_HASHED_FILES)
         if parts.adapter is not None:
@@ -162,13 +172,34 @@ def load_model(directory: Path, expected_taxonomy: Taxonomy | None = None) -> Mo
     lexical = LemmaTfidf(**manifest["lexical"])
     lexical.vocabulary_ = {term: column for column, term in enumerate(terms)}
     lexical.idf_ = arrays["idf_"]
-    classifier = AreaClassifier(**manifest["classifier"])
+    classifier = _classifier(directory, manifest["classifier"], arrays, "", len(taxonomy), terms)
+    classifier.short_head_ = None
+    if classifier.short_text_chars > 0:
+        params = {**manifest["classifier"], "short_text_chars": 0}
+        classifier.short_head_ = _classifier(
+            directory, params, arrays, SHORT_HEAD_PREFIX, len(taxonomy), terms
+        )
+    return ModelParts(taxonomy, lexical, classifier, manifest)
+
+
+def _classifier(
+    directory: Path,
+    params: dict[str, Any],
+    arrays: dict[str, np.ndarray],
+    prefix: str,
+    n_areas: int,
+    terms: list[str],
+) -> AreaClassifier:
+    """An AreaClassifier from its parameters and its learned arrays (names after `prefix`)."""
+    classifier = AreaClassifier(**params)
     for name in _CLASSIFIER_ARRAYS:
-        setattr(classifier, name, arrays[name].astype(np.float64))
-    classifier.n_areas_ = len(taxonomy)
+        if prefix + name not in arrays:
+            raise ModelError(f"model {directory}: {ARRAYS} has no {prefix + name}")
+        setattr(classifier, name, arrays[prefix + name].astype(np.float64))
+    classifier.n_areas_ = n_areas
     k, v = classifier.lexical_coef_.shape
     if (
-        k != len(taxonomy)
+        k != n_areas
         or v != len(terms)
         or classifier.thresholds_.shape != (k,)
         or classifier.stack_coef_.shape != (k, classifier.n_stack_inputs + 1)
@@ -176,4 +207,4 @@ def load_model(directory: Path, expected_taxonomy: Taxonomy | None = None) -> Mo
         raise ModelError(
             f"model {directory}: array shapes do not match its taxonomy and vocabulary"
         )
-    return ModelParts(taxonomy, lexical, classifier, manifest)
+    return classifier

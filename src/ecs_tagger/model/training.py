@@ -35,6 +35,11 @@ class TrainSettings:
     #: times each of these, so the weight of each signal can differ by kind.
     context: bool = False
     context_interactions: bool = False
+    #: A head for short texts (`AreaClassifier.short_text_chars`): texts shorter than this many
+    #: characters are decided by a second classifier trained on the same rows plus the title-only
+    #: copies (rows of kind "title") at weight `short_title_weight`; 0: one head for every text.
+    short_text_chars: int = 0
+    short_title_weight: float = 1.0
     ngram_max: int = 1
     min_df: int = 2
     max_features: int = 20000
@@ -162,7 +167,13 @@ def features_for(
         prepared.embeddings[rows],
         lexical.transform([d.lemmas for d in documents]),
         document_context(documents) if settings.context else None,
+        document_lengths(documents),
     )
+
+
+def document_lengths(documents: Sequence[PreprocessedText]) -> np.ndarray:
+    """Length of each clean text in characters (what a short-text head is routed by)."""
+    return np.array([len(d.clean) for d in documents], dtype=np.int64)
 
 
 def fit_classifier(
@@ -172,17 +183,25 @@ def fit_classifier(
     rows: np.ndarray,
     weights: np.ndarray,
     groups: np.ndarray,
+    kinds: np.ndarray | None = None,
 ) -> tuple[LemmaTfidf, AreaClassifier]:
     """Fit the lexical vocabulary and the classifier on the given rows (rows of weight 0 excepted:
-    they are only predicted, e.g. title copies scored in cross-validation)."""
+    they are only predicted, e.g. title copies scored in cross-validation).
+
+    With `settings.short_text_chars`, the short-text head is fitted too, on the same rows plus
+    those of kind "title" (`kinds`, one per row of `prepared`) at `settings.short_title_weight`,
+    over the same vocabulary; without title rows among `rows` there is no short-text head."""
+    all_rows = rows
     rows = rows[weights[rows] > 0]
     lexical = LemmaTfidf(settings.ngram_max, settings.min_df, settings.max_features)
     lemmas = [prepared.documents[i].lemmas for i in rows]
     lexical.fit(lemmas)
+    documents = [prepared.documents[i] for i in rows]
     features = AreaFeatures(
         prepared.embeddings[rows],
         lexical.transform(lemmas),
-        document_context([prepared.documents[i] for i in rows]) if settings.context else None,
+        document_context(documents) if settings.context else None,
+        document_lengths(documents),
     )
     classifier = AreaClassifier(
         c_embedding=settings.c_embedding,
@@ -194,6 +213,19 @@ def fit_classifier(
         context_interactions=settings.context_interactions,
     )
     classifier.fit(features, labels[rows], sample_weight=weights[rows], groups=groups[rows])
+    if settings.short_text_chars > 0 and kinds is not None:
+        titles = np.asarray(kinds)[all_rows] == "title"
+        short_weights = np.asarray(weights, dtype=float).copy()
+        short_weights[all_rows[titles]] = settings.short_title_weight
+        short = all_rows[short_weights[all_rows] > 0]
+        if titles.any():
+            classifier.set_params(short_text_chars=settings.short_text_chars)
+            classifier.fit_short_head(
+                features_for(prepared, lexical, short, settings),
+                labels[short],
+                sample_weight=short_weights[short],
+                groups=groups[short],
+            )
     return lexical, classifier
 
 
@@ -260,7 +292,13 @@ def cross_validate(
         training_folds(training, settings.cv_folds, settings.random_state)
     ):
         lexical, classifier = fit_classifier(
-            prepared, training.labels, settings, train, training.weights, training.groups
+            prepared,
+            training.labels,
+            settings,
+            train,
+            training.weights,
+            training.groups,
+            training.kinds,
         )
         features = features_for(prepared, lexical, test, settings)
         probabilities[test] = classifier.predict_proba(features)

@@ -25,7 +25,14 @@ from ecs_tagger.preprocess.compounds import NEEDS_LINKING_S, words
 if TYPE_CHECKING:
     from ecs_tagger.preprocess.lemmas import Lexicon
 
-__all__ = ["canonical_case", "normalise", "repair_hyphens", "repair_mojibake", "truncate"]
+__all__ = [
+    "canonical_case",
+    "normalise",
+    "repair_hyphens",
+    "repair_mojibake",
+    "truncate",
+    "unusual_case",
+]
 
 _CONTROL_MAP = {
     "\x12": "–",  # seen as a dash in the corpus
@@ -199,6 +206,34 @@ def canonical_case(text: str) -> str:
         return match.group(0)[:-1] + _one_char(letter, letter.upper())
 
     return _CANONICAL_START_RE.sub(capital, lowered)
+
+
+#: A word for `unusual_case`: letters only, at least two.
+_CASE_WORD_RE = re.compile(r"[^\W\d_]{2,}")
+#: `unusual_case` thresholds: the share of capitals among cased letters above which a text is
+#: "mostly capitals" (ordinary Swedish or English prose has 3-6 %), the share of capitalised words
+#: above which it is Title Case, and the fewest words for either judgement.
+UPPER_SHARE, TITLE_SHARE, CASE_MIN_WORDS = 0.5, 0.6, 3
+
+
+def unusual_case(text: str) -> bool:
+    """Whether `text` is written in an unusual case: mostly capitals (UPPER CASE), Title Case
+    (most words capitalised) or with no capital at all; ordinary writing is not.
+
+    A text of fewer than three words of two or more letters is unusual only when it is mostly
+    capitals (a one-word title in capitals). Shape: str -> bool.
+    """
+    words = _CASE_WORD_RE.findall(text)
+    cased = [c for word in words for c in word if c.isupper() or c.islower()]
+    if not cased:
+        return False
+    upper = sum(c.isupper() for c in cased)
+    if upper / len(cased) >= UPPER_SHARE:
+        return True
+    if len(words) < CASE_MIN_WORDS:
+        return False
+    capitalised = sum(word[0].isupper() for word in words)
+    return upper == 0 or capitalised / len(words) >= TITLE_SHARE
 
 
 def _c1_or_nothing(match: re.Match[str]) -> str:

@@ -11,9 +11,12 @@ A :class:`Preprocessor` turns a raw project description into a :class:`Preproces
     whitespace normalised (runs of spaces -> one space, line breaks kept, at most one blank line);
     line-wrap hyphens repaired (``repair_hyphens``, see :meth:`Preprocessor.clean`).
 ``model_text``
-    What the models read: the clean text in :func:`~ecs_tagger.preprocess.cleaning.canonical_case`
-    (``canonical_case``, on by default), so that UPPER CASE, Title Case or lower case writing of a
-    text gives the same language, lemmas, vector and tags; the same length as ``clean``.
+    What the models read: the clean text, in :func:`~ecs_tagger.preprocess.cleaning.canonical_case`
+    when it is written in an unusual case (``canonical_case="unusual"``, the default: UPPER CASE,
+    Title Case or no capitals, :func:`~ecs_tagger.preprocess.cleaning.unusual_case`), so that
+    such writing reads like ordinary sentences; ``"always"`` puts every text in canonical case
+    (the same string whatever the capitals, at a cost in accuracy on registry descriptions:
+    benchmarks/RESULTS.md); the same length as ``clean``.
 ``language`` / ``language_confidence``
     From :func:`ecs_tagger.preprocess.language.detect_language` on ``model_text``.
 ``lemmas``
@@ -43,7 +46,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ecs_tagger.preprocess.cleaning import canonical_case, normalise, repair_hyphens, truncate
+from ecs_tagger.preprocess.cleaning import (
+    canonical_case,
+    normalise,
+    repair_hyphens,
+    truncate,
+    unusual_case,
+)
 from ecs_tagger.preprocess.language import LanguageGuess, detect_language
 from ecs_tagger.preprocess.lemmas import get_lexicon, lemmas_and_words
 from ecs_tagger.preprocess.pipelines import get_pipeline, language_code, pipeline_lang
@@ -68,14 +77,18 @@ class PreprocessedText:
     #: that are not also words of the text (``ring`` is not a word of "medicinering"). Evidence
     #: terms are drawn from these. None when unknown (then every lemma counts).
     words: frozenset[str] | None = None
-    #: What the models read (the embedding model and spaCy): ``clean`` in canonical case, or
-    #: ``clean`` itself when the preprocessor's ``canonical_case`` is off (None: the same).
+    #: What the models read (the embedding model and spaCy) when it differs from ``clean``: the
+    #: text in canonical case (see the preprocessor's ``canonical_case``); None: ``clean`` itself.
     canonical: str | None = None
 
     @property
     def model_text(self) -> str:
         """The text the embedding model reads (see the module docstring); same length as clean."""
         return self.clean if self.canonical is None else self.canonical
+
+
+#: The values of `PreprocessSettings.canonical_case`.
+CANONICAL_CASE_MODES = ("never", "unusual", "always")
 
 
 @dataclass(frozen=True)
@@ -88,18 +101,27 @@ class PreprocessSettings:
     remove_stop_words: bool = True
     #: Longer inputs are cut (at a word boundary) before anything else; see ``truncated``.
     max_chars: int = 100_000
-    #: Models read the text in canonical case (``model_text``), so capitals change no tag.
-    canonical_case: bool = True
+    #: When models read the text in canonical case (``model_text``): ``"unusual"`` (texts in
+    #: UPPER CASE, Title Case or without capitals, `cleaning.unusual_case`; ordinary writing is
+    #: read as written), ``"always"`` or ``"never"``. (True and False mean always and never.)
+    canonical_case: str = "unusual"
 
     def __post_init__(self) -> None:
         if self.max_chars <= 0:
             raise ValueError(f"max_chars must be positive, got {self.max_chars}")
+        if isinstance(self.canonical_case, bool):
+            object.__setattr__(self, "canonical_case", "always" if self.canonical_case else "never")
+        if self.canonical_case not in CANONICAL_CASE_MODES:
+            raise ValueError(
+                f"canonical_case must be one of {', '.join(CANONICAL_CASE_MODES)}, "
+                f"not {self.canonical_case!r}"
+            )
 
     @classmethod
     def from_dict(cls, stored: Mapping[str, Any]) -> PreprocessSettings:
         """Settings as a model or index stored them; those stored before a switch existed read as
-        it was then (``canonical_case`` off), so an older model reads texts as it was trained."""
-        return cls(**{"canonical_case": False, **stored})
+        it was then (``canonical_case`` never), so an older model reads texts as it was trained."""
+        return cls(**{"canonical_case": "never", **stored})
 
 
 class Preprocessor:
@@ -122,8 +144,12 @@ class Preprocessor:
         return clean, truncated, guess
 
     def model_text(self, clean: str) -> str:
-        """`clean` as the models read it: in canonical case when the setting is on."""
-        return canonical_case(clean) if self.settings.canonical_case else clean
+        """`clean` as the models read it: in canonical case as the setting says (always, or when
+        the text is written in an unusual case), else as written."""
+        mode = self.settings.canonical_case
+        if mode == "always" or (mode == "unusual" and unusual_case(clean)):
+            return canonical_case(clean)
+        return clean
 
     def clean(self, text: str) -> str:
         """The cleaned text (see the module docstring).
@@ -180,7 +206,11 @@ class Preprocessor:
                     split_compounds=self.settings.split_compounds,
                     remove_stop_words=self.settings.remove_stop_words,
                 )
-                analysed[index] = (lemmas, words, sentences_in(sentences_of(doc), cleaned[index][0]))
+                analysed[index] = (
+                    lemmas,
+                    words,
+                    sentences_in(sentences_of(doc), cleaned[index][0]),
+                )
 
         results: list[PreprocessedText] = []
         for index, original in enumerate(originals):
@@ -197,7 +227,7 @@ class Preprocessor:
                     sentences=sentences,
                     truncated=truncated,
                     words=words,
-                    canonical=model_texts[index] if self.settings.canonical_case else None,
+                    canonical=model_texts[index] if model_texts[index] != clean else None,
                 )
             )
         return results

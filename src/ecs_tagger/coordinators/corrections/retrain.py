@@ -164,6 +164,15 @@ def _areas_of(tagger: Tagger, texts: list[Any]) -> list[tuple[str, ...]]:
     return [r.areas for r in tagger.tag_many(texts)]
 
 
+def base_label_files(base: Tagger) -> list[str]:
+    """The corpus labels files a retraining of `base` reads: those `base` learned from (as its
+    manifest records them), else those of the shipped recipe."""
+    from ecs_tagger.model.recipes import shipped_label_files
+
+    learned = base.manifest.get("training_data", {}).get("label_files")
+    return sorted(learned) if learned else shipped_label_files()
+
+
 def retrain_with_corrections(
     base: Tagger,
     corrections: Mapping[str, Correction] | Iterable[Correction],
@@ -204,13 +213,16 @@ def retrain_with_corrections(
 
     started = time.perf_counter()
     learned_from: dict[str, str] | None = None
+    left_out: dict[str, str] | None = None
     if data is None:
         from ecs_tagger.corpus import label_file_digests
         from ecs_tagger.model.recipes import SHIPPED_TITLES, corpus_training_frames
 
-        data, default_extra = corpus_training_frames(titles=SHIPPED_TITLES)
+        names = base_label_files(base)
+        data, default_extra = corpus_training_frames(titles=SHIPPED_TITLES, label_files=names)
         extra = default_extra if extra is None else extra
-        learned_from = label_file_digests()
+        learned_from = label_file_digests(names=names)
+        left_out = base.manifest.get("training_data", {}).get("label_files_left_out")
     settings = settings or settings_of(base)
     folded = apply_corrections(
         data, extra, corrections, registry_texts, weight=weight, include_accepted=include_accepted
@@ -260,6 +272,7 @@ def retrain_with_corrections(
         cross_validation=cross_validation,
         progress=progress,
         label_files=learned_from,
+        label_files_left_out=left_out,
     )
     retrained.manifest["reviews"] = {
         "added": len(folded.added),
@@ -422,7 +435,9 @@ def estimate_retraining(
     if data is None:
         from ecs_tagger.model.recipes import SHIPPED_TITLES, corpus_training_frames
 
-        data, default_extra = corpus_training_frames(titles=SHIPPED_TITLES)
+        data, default_extra = corpus_training_frames(
+            titles=SHIPPED_TITLES, label_files=base_label_files(base)
+        )
         extra = default_extra if extra is None else extra
     folded = apply_corrections(data, extra, corrections, registry_texts)
     texts = [str(t) for t in folded.data["text"]] + [str(t) for t in folded.extra["text"]]

@@ -146,7 +146,10 @@ class ScrollTable:
         # badly.
         short = ", ".join(
             [f".{name} table.dataframe tbody th"]
-            + [f".{name} table.dataframe td:nth-child({skip + p + 1})" for p in self.short_columns()]
+            + [
+                f".{name} table.dataframe td:nth-child({skip + p + 1})"
+                for p in self.short_columns()
+            ]
         )
         style = (
             f"<style>.{name} table.dataframe {{width: 100%}} "
