@@ -319,8 +319,9 @@ def _fit_predict_with_neighbours(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The recipe's classifier with the neighbour votes as stacker context: (test probabilities,
     thresholds). Training rows vote for each other with their own record left out."""
-    from ecs_tagger.model.classifier import AreaClassifier, AreaFeatures
+    from ecs_tagger.model.classifier import AreaFeatures
     from ecs_tagger.model.features import LemmaTfidf
+    from ecs_tagger.model.training import new_classifier
 
     vectors = prepared.embeddings / np.maximum(
         np.linalg.norm(prepared.embeddings, axis=1, keepdims=True), 1e-12
@@ -333,14 +334,7 @@ def _fit_predict_with_neighbours(
         vectors[train], groups[train], vectors[train], y, groups[train], k
     )
     test_votes = neighbour_votes(vectors[test], None, vectors[train], y, groups[train], k)
-    classifier = AreaClassifier(
-        c_embedding=settings.c_embedding,
-        c_lexical=settings.c_lexical,
-        inner_folds=settings.inner_folds,
-        random_state=settings.random_state,
-        signals=settings.signals,
-        context_features=labels.shape[1],
-    )
+    classifier = new_classifier(settings, context_features=labels.shape[1])
     classifier.fit(
         AreaFeatures(vectors[train], lexical.transform([lemmas[i] for i in train]), train_votes),
         labels[train],

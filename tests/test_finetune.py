@@ -130,6 +130,7 @@ def test_lower_states_are_the_full_models_states_at_the_cut() -> None:
     np.testing.assert_allclose(lower.states.astype(np.float32), full, atol=2e-2)
 
 
+@pytest.mark.slow
 def test_a_small_fine_tune_round_trips_through_the_adapter_file(tmp_path: Path) -> None:
     """The training path end to end on a few texts (what CI can afford): tune the top two layers
     with the protocol's settings, save them, and embed with the saved file: the library's

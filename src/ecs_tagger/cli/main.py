@@ -249,6 +249,7 @@ def train(
         bool,
         typer.Option(
             "--every-labels-file",
+            metavar=FLAG,
             help="With the corpus labels: also those the shipped recipe leaves out (round 3).",
         ),
     ] = False,

@@ -176,6 +176,24 @@ def document_lengths(documents: Sequence[PreprocessedText]) -> np.ndarray:
     return np.array([len(d.clean) for d in documents], dtype=np.int64)
 
 
+def new_classifier(settings: TrainSettings, context_features: int | None = None) -> AreaClassifier:
+    """An unfitted AreaClassifier with the parameters of `settings`; `context_features` replaces
+    the number of context columns the settings give (`CONTEXT_COLUMNS` with `context`, else 0)."""
+    return AreaClassifier(
+        c_embedding=settings.c_embedding,
+        c_lexical=settings.c_lexical,
+        inner_folds=settings.inner_folds,
+        random_state=settings.random_state,
+        signals=settings.signals,
+        context_features=(
+            (len(CONTEXT_COLUMNS) if settings.context else 0)
+            if context_features is None
+            else context_features
+        ),
+        context_interactions=settings.context_interactions,
+    )
+
+
 def fit_classifier(
     prepared: PreparedData,
     labels: np.ndarray,
@@ -203,15 +221,7 @@ def fit_classifier(
         document_context(documents) if settings.context else None,
         document_lengths(documents),
     )
-    classifier = AreaClassifier(
-        c_embedding=settings.c_embedding,
-        c_lexical=settings.c_lexical,
-        inner_folds=settings.inner_folds,
-        random_state=settings.random_state,
-        signals=settings.signals,
-        context_features=len(CONTEXT_COLUMNS) if settings.context else 0,
-        context_interactions=settings.context_interactions,
-    )
+    classifier = new_classifier(settings)
     classifier.fit(features, labels[rows], sample_weight=weights[rows], groups=groups[rows])
     if settings.short_text_chars > 0 and kinds is not None:
         titles = np.asarray(kinds)[all_rows] == "title"
