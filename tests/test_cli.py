@@ -120,6 +120,20 @@ def test_info_says_which_labels_files_the_model_has_not_learned_from(
     assert "train_labels_round2.jsonl (new)" in done.output
 
 
+def test_info_names_the_labels_files_the_recipe_left_out() -> None:
+    """The shipped model leaves round 3 out on purpose: info says so and why, and does not ask
+    for a retraining on it (the corpus beside the repository holds it)."""
+    from ecs_tagger.model.recipes import SHIPPED_LEFT_OUT_LABEL_FILES, shipped_label_files
+
+    done = runner.invoke(app, ["info"])
+    assert done.exit_code == 0, done.output
+    for name in SHIPPED_LEFT_OUT_LABEL_FILES:
+        assert f"left out        {name}: " in done.output
+        assert name not in shipped_label_files()
+    assert "not learned from" not in done.output
+    assert "--every-labels-file" in help_of(["train"])
+
+
 def test_an_existing_output_asks_for_the_overwrite_option(tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     source.write_text("id,text\n1,Mat\n", encoding="utf-8")

@@ -65,6 +65,8 @@ def test_a_model_record_of_labels_files_tells_new_and_changed_files(tmp_path: Pa
         "train_labels_round2.jsonl": "new",
     }
     assert unseen_label_files(None, tmp_path) == {}, "a model with no record compares nothing"
+    left_out = ["train_labels_round2.jsonl"]  # a file its recipe leaves out on purpose
+    assert unseen_label_files(learned, tmp_path, left_out) == {"train_labels.jsonl": "changed"}
     assert [p.name for p in label_files(tmp_path, ["train_labels_round2.jsonl"])] == [
         "train_labels_round2.jsonl"
     ]
