@@ -49,8 +49,8 @@ def _run(name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str)
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = nbclient.NotebookClient(
         notebook,
-        # One cell may retrain on every training text (about 8,300 with round 3 of the labels):
-        # on a machine whose embedding cache lacks them that first retraining takes 20-30 min.
+        # One cell may retrain on every training text of the model's recipe (about 5,600): on a
+        # machine whose embedding cache lacks them that first retraining takes 10-20 min.
         timeout=3000,
         kernel_name="python3",
         resources={"metadata": {"path": str(NOTEBOOKS)}},
