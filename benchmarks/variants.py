@@ -69,7 +69,8 @@ class Variant:
 MODIFIERS: dict[str, tuple[dict[str, Any], str]] = {
     "baseline": (
         {},
-        "the shipped recipe: labelled texts and English parallels of every round",
+        "the recipe of the model shipped before this round (ecs-default@7ce3e6e3675c): labelled "
+        "texts and English parallels of every round, texts as written, one head",
     ),
     "round1-only": ({"rounds": (1,)}, "trained on the round-1 labels only"),
     "rounds12": ({"rounds": (1, 2)}, "trained without the round-3 labels (rounds 1 and 2)"),
