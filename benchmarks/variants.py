@@ -59,6 +59,7 @@ class Variant:
     signals: str = ""  # empty: the shipped recipe's
     kind_thresholds: bool = False
     canonical_case: str = "never"  # PreprocessSettings.canonical_case
+    restore_diacritics: bool = False  # PreprocessSettings.restore_diacritics
     short_text_chars: int = 0  # a short-text head for texts shorter than this (0: none)
     short_title_weight: float = 1.0  # weight of the title copies in the short-text head
     neighbours: int = 0  # k of the neighbour-vote signal (0: none)
@@ -83,6 +84,16 @@ MODIFIERS: dict[str, tuple[dict[str, Any], str]] = {
         {"canonical_case": "unusual"},
         "models read texts in UPPER CASE, Title Case or without capitals in canonical case "
         "(PreprocessSettings.canonical_case='unusual')",
+    ),
+    "truecase": (
+        {"canonical_case": "truecase"},
+        "models read every text in true case: canonical case with the words of the corpus's "
+        "cased-word table as usually written (PreprocessSettings.canonical_case='truecase')",
+    ),
+    "diacritics": (
+        {"restore_diacritics": True},
+        "a Swedish text typed without å, ä and ö gets them back from the accented-word table "
+        "(PreprocessSettings.restore_diacritics)",
     ),
     "titles": ({"train_kinds": KINDS}, "title-only copies as training rows"),
     "titles-w0.5": (
@@ -213,7 +224,12 @@ class Vectors:
 
     def preprocess(self, variant: Variant) -> Any:
         """The preprocessing settings of a variant."""
-        return replace(self.settings.preprocess, canonical_case=variant.canonical_case)
+        return replace(
+            self.settings.preprocess,
+            canonical_case=variant.canonical_case,
+            restore_diacritics=variant.restore_diacritics,
+            word_forms="",
+        )
 
     def __call__(self, variant: Variant) -> list[np.ndarray]:
         """The vectors of `variant` (its `vectors`, a key of VECTORS, over the texts as its

@@ -16,7 +16,12 @@ A :class:`Preprocessor` turns a raw project description into a :class:`Preproces
     Title Case or no capitals, :func:`~ecs_tagger.preprocess.cleaning.unusual_case`), so that
     such writing reads like ordinary sentences; ``"always"`` puts every text in canonical case
     (the same string whatever the capitals, at a cost in accuracy on registry descriptions:
-    benchmarks/RESULTS.md); the same length as ``clean``.
+    benchmarks/RESULTS.md); ``"truecase"`` puts every text in true case
+    (:func:`~ecs_tagger.preprocess.word_forms.true_case`: canonical case with names and acronyms
+    written as the corpus usually writes them), also the same string whatever the capitals. With
+    ``restore_diacritics`` a Swedish text typed without å, ä and ö gets them back first
+    (:func:`~ecs_tagger.preprocess.word_forms.restore_diacritics`). Always the same length as
+    ``clean``.
 ``language`` / ``language_confidence``
     From :func:`ecs_tagger.preprocess.language.detect_language` on ``model_text``.
 ``lemmas``
@@ -46,6 +51,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ecs_tagger.errors import ModelError
 from ecs_tagger.preprocess.cleaning import (
     canonical_case,
     normalise,
@@ -57,6 +63,13 @@ from ecs_tagger.preprocess.language import LanguageGuess, detect_language
 from ecs_tagger.preprocess.lemmas import get_lexicon, lemmas_and_words
 from ecs_tagger.preprocess.pipelines import get_pipeline, language_code, pipeline_lang
 from ecs_tagger.preprocess.sentences import Sentence, sentences_in, sentences_of
+from ecs_tagger.preprocess.word_forms import (
+    get_word_forms,
+    lacks_diacritics,
+    restore_diacritics,
+    true_case,
+    word_forms_digest,
+)
 
 __all__ = ["PreprocessSettings", "PreprocessedText", "Preprocessor"]
 
@@ -88,7 +101,7 @@ class PreprocessedText:
 
 
 #: The values of `PreprocessSettings.canonical_case`.
-CANONICAL_CASE_MODES = ("never", "unusual", "always")
+CANONICAL_CASE_MODES = ("never", "unusual", "always", "truecase")
 
 
 @dataclass(frozen=True)
@@ -103,8 +116,14 @@ class PreprocessSettings:
     max_chars: int = 100_000
     #: When models read the text in canonical case (``model_text``): ``"unusual"`` (texts in
     #: UPPER CASE, Title Case or without capitals, `cleaning.unusual_case`; ordinary writing is
-    #: read as written), ``"always"`` or ``"never"``. (True and False mean always and never.)
+    #: read as written), ``"always"``, ``"truecase"`` (every text in true case, with the word
+    #: tables) or ``"never"``. (True and False mean always and never.)
     canonical_case: str = "unusual"
+    #: Whether a Swedish text typed without å, ä and ö gets them back (`word_forms`).
+    restore_diacritics: bool = False
+    #: Digest of the word tables (`word_forms.word_forms_digest`) when ``truecase`` or
+    #: ``restore_diacritics`` uses them (filled in when left empty); "" otherwise.
+    word_forms: str = ""
 
     def __post_init__(self) -> None:
         if self.max_chars <= 0:
@@ -116,6 +135,15 @@ class PreprocessSettings:
                 f"canonical_case must be one of {', '.join(CANONICAL_CASE_MODES)}, "
                 f"not {self.canonical_case!r}"
             )
+        if self.uses_word_forms and not self.word_forms:
+            object.__setattr__(self, "word_forms", word_forms_digest())
+        elif not self.uses_word_forms and self.word_forms:
+            object.__setattr__(self, "word_forms", "")
+
+    @property
+    def uses_word_forms(self) -> bool:
+        """Whether the model text depends on the word tables of `word_forms`."""
+        return self.canonical_case == "truecase" or self.restore_diacritics
 
     @classmethod
     def from_dict(cls, stored: Mapping[str, Any]) -> PreprocessSettings:
@@ -123,12 +151,24 @@ class PreprocessSettings:
         it was then (``canonical_case`` never), so an older model reads texts as it was trained."""
         return cls(**{"canonical_case": "never", **stored})
 
+    def check_word_forms(self) -> None:
+        """Raise ModelError when these settings were made with other word tables than this
+        installation ships (a model trained with another version of ecs-tagger)."""
+        if self.uses_word_forms and self.word_forms != word_forms_digest():
+            raise ModelError(
+                f"the model's preprocessing used the word tables {self.word_forms}, this "
+                f"ecs-tagger ships {word_forms_digest()}: retrain the model with this version, "
+                "or install the ecs-tagger version it was trained with"
+            )
+
 
 class Preprocessor:
     """Cleans and analyses texts; see the module docstring for what each step does."""
 
     def __init__(self, settings: PreprocessSettings | None = None) -> None:
+        """Raises ModelError when `settings` need word tables other than the shipped ones."""
         self.settings = settings or PreprocessSettings()
+        self.settings.check_word_forms()
 
     # -- cleaning ------------------------------------------------------------------------
     def _clean(self, text: str) -> tuple[str, bool, LanguageGuess | None]:
@@ -144,12 +184,25 @@ class Preprocessor:
         return clean, truncated, guess
 
     def model_text(self, clean: str) -> str:
-        """`clean` as the models read it: in canonical case as the setting says (always, or when
-        the text is written in an unusual case), else as written."""
+        """`clean` as the models read it: with its diacritics restored when the setting says so
+        and it lacks them, then in canonical case as the setting says (always, or when the text
+        is written in an unusual case) or in true case, else as written. Same length as clean.
+
+        Diacritics are restored in a text that lacks them (``word_forms.lacks_diacritics``)
+        and is not English."""
+        text = clean
+        if self.settings.restore_diacritics:
+            forms = get_word_forms()
+            # English is excluded by language (its "for" and "far" are not Swedish words
+            # typed without diacritics); decided on lower case, so capitals change nothing.
+            if lacks_diacritics(text, forms) and detect_language(text.lower()).code != "en":
+                text = restore_diacritics(text, forms)
         mode = self.settings.canonical_case
-        if mode == "always" or (mode == "unusual" and unusual_case(clean)):
-            return canonical_case(clean)
-        return clean
+        if mode == "truecase":
+            return true_case(text, get_word_forms())
+        if mode == "always" or (mode == "unusual" and unusual_case(text)):
+            return canonical_case(text)
+        return text
 
     def clean(self, text: str) -> str:
         """The cleaned text (see the module docstring).
