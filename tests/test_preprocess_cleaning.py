@@ -234,3 +234,21 @@ def test_unusual_case_tells_shouting_title_case_and_no_capitals_from_ordinary_wr
     assert not unusual_case("") and not unusual_case("123 456")
     # a title with two proper nouns among five words is ordinary writing
     assert not unusual_case("Vätgas för tunga transporter i Mälardalen")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Vätgas i Mälardalen\nVätgas i Mälardalen", "Vätgas i Mälardalen"),
+        ("Titel\n\nTitel \nText om titeln.", "Titel\nText om titeln."),
+        ("Ett\nTvå\nEtt", "Ett\nTvå\nEtt"),  # not consecutive: kept
+        ("Titel\ntitel", "Titel\ntitel"),  # case-sensitive
+    ],
+)
+def test_a_line_repeating_the_line_before_is_dropped(text: str, expected: str) -> None:
+    from ecs_tagger.preprocess.cleaning import drop_repeated_lines
+
+    assert drop_repeated_lines(text) == expected
+    on = Preprocessor(PreprocessSettings(drop_repeated_lines=True))
+    assert on.clean(text) == expected
+    assert PreprocessSettings.from_dict({}).drop_repeated_lines is False  # older models

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "canonical_case",
+    "drop_repeated_lines",
     "normalise",
     "repair_hyphens",
     "repair_mojibake",
@@ -176,6 +177,25 @@ def normalise(text: str, strip_html: bool) -> str:
     text = _SPACES_RE.sub(" ", text)
     text = _NEWLINES_RE.sub(lambda m: "\n\n" if m.group(0).count("\n") > 1 else "\n", text)
     return text.strip()
+
+
+def drop_repeated_lines(text: str) -> str:
+    """`text` without a line that repeats the line before it (blank lines between them passed
+    over), as when a registry's description is its title again: ``"Title\nTitle"`` ->
+    ``"Title"``. Compared after stripping spaces at the ends, case-sensitively.
+    Shape: str -> str (shorter or the same)."""
+    kept: list[str] = []
+    last = None
+    for line in text.split("\n"):
+        key = line.strip()
+        if key and key == last:
+            while kept and not kept[-1].strip():
+                kept.pop()
+            continue
+        if key:
+            last = key
+        kept.append(line)
+    return "\n".join(kept)
 
 
 #: Where canonical case puts a capital: the first letter of the text, the first after sentence-end

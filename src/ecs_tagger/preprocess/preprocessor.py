@@ -9,7 +9,9 @@ A :class:`Preprocessor` turns a raw project description into a :class:`Preproces
     the corpus's ``¿`` mojibake (``¿bra arbetsgivare¿`` -> ``"bra arbetsgivare"``, a free-standing
     ``¿`` -> ``–``); the ``[e-post]``/``[telefon]`` placeholders removed; soft hyphens removed;
     whitespace normalised (runs of spaces -> one space, line breaks kept, at most one blank line);
-    line-wrap hyphens repaired (``repair_hyphens``, see :meth:`Preprocessor.clean`).
+    a line that repeats the line before it dropped (``drop_repeated_lines``: a description that
+    is its title again); line-wrap hyphens repaired (``repair_hyphens``, see
+    :meth:`Preprocessor.clean`).
 ``model_text``
     What the models read: the clean text, in :func:`~ecs_tagger.preprocess.cleaning.canonical_case`
     when it is written in an unusual case (``canonical_case="unusual"``, the default: UPPER CASE,
@@ -54,6 +56,7 @@ from typing import Any
 from ecs_tagger.errors import ModelError
 from ecs_tagger.preprocess.cleaning import (
     canonical_case,
+    drop_repeated_lines,
     normalise,
     repair_hyphens,
     truncate,
@@ -119,6 +122,9 @@ class PreprocessSettings:
     #: read as written), ``"always"``, ``"truecase"`` (every text in true case, with the word
     #: tables) or ``"never"``. (True and False mean always and never.)
     canonical_case: str = "unusual"
+    #: Whether a line that repeats the line before it is dropped (a description that is its
+    #: title again reads as the title alone).
+    drop_repeated_lines: bool = False
     #: Whether a Swedish text typed without å, ä and ö gets them back (`word_forms`).
     restore_diacritics: bool = False
     #: Digest of the word tables (`word_forms.word_forms_digest`) when ``truecase`` or
@@ -148,8 +154,9 @@ class PreprocessSettings:
     @classmethod
     def from_dict(cls, stored: Mapping[str, Any]) -> PreprocessSettings:
         """Settings as a model or index stored them; those stored before a switch existed read as
-        it was then (``canonical_case`` never), so an older model reads texts as it was trained."""
-        return cls(**{"canonical_case": "never", **stored})
+        it was then (``canonical_case`` never, no repeated lines dropped), so an older model
+        reads texts as it was trained."""
+        return cls(**{"canonical_case": "never", "drop_repeated_lines": False, **stored})
 
     def check_word_forms(self) -> None:
         """Raise ModelError when these settings were made with other word tables than this
@@ -175,6 +182,8 @@ class Preprocessor:
         """Cleaned text, whether it was truncated, and its language if already known."""
         text, truncated = truncate(text or "", self.settings.max_chars)
         clean = normalise(text, self.settings.strip_html)
+        if self.settings.drop_repeated_lines:
+            clean = drop_repeated_lines(clean)
         guess: LanguageGuess | None = None
         if self.settings.repair_hyphens and "-" in clean:
             guess = detect_language(self.model_text(clean))
