@@ -59,6 +59,7 @@ class Variant:
     signals: str = ""  # empty: the shipped recipe's
     kind_thresholds: bool = False
     canonical_case: str = "never"  # PreprocessSettings.canonical_case
+    true_case: bool = False  # PreprocessSettings.true_case
     restore_diacritics: bool = False  # PreprocessSettings.restore_diacritics
     short_text_chars: int = 0  # a short-text head for texts shorter than this (0: none)
     short_title_weight: float = 1.0  # weight of the title copies in the short-text head
@@ -86,9 +87,14 @@ MODIFIERS: dict[str, tuple[dict[str, Any], str]] = {
         "(PreprocessSettings.canonical_case='unusual')",
     ),
     "truecase": (
-        {"canonical_case": "truecase"},
-        "models read every text in true case: canonical case with the words of the corpus's "
-        "cased-word table as usually written (PreprocessSettings.canonical_case='truecase')",
+        {"canonical_case": "always", "true_case": True},
+        "models read every text in true case: canonical case, line starts capitalised, the words "
+        "of the corpus's cased-word tables as usually written (PreprocessSettings.true_case)",
+    ),
+    "unusual-truecase": (
+        {"canonical_case": "unusual", "true_case": True},
+        "models read texts in UPPER CASE, Title Case or without capitals in true case, ordinary "
+        "writing as written",
     ),
     "diacritics": (
         {"restore_diacritics": True},
@@ -227,6 +233,7 @@ class Vectors:
         return replace(
             self.settings.preprocess,
             canonical_case=variant.canonical_case,
+            true_case=variant.true_case,
             restore_diacritics=variant.restore_diacritics,
             word_forms="",
         )

@@ -28,7 +28,10 @@ TEXTS = [
     "Företagen i Västmanland får stöd för att använda AI och IoT. Det är för dem.",
     "Målet är att öka kunskapen om AI hos företag i Örebro, Västmanland och Sörmland.",
 ]
-FORMS = learn_word_forms(TEXTS, min_count=2)
+ENGLISH = ["The project in Örebro helps SMEs with AI. It is what I do for the EU and IT."] * 2
+FORMS = learn_word_forms(
+    TEXTS, names=["Västmanlands län", "Örebro län"] * 2, english=ENGLISH, min_count=2
+)
 
 
 def test_learned_tables_keep_usual_forms_and_skip_sentence_starts() -> None:
@@ -40,6 +43,11 @@ def test_learned_tables_keep_usual_forms_and_skip_sentence_starts() -> None:
     assert "region" not in FORMS.cased and "stöd" not in FORMS.cased
     assert FORMS.accented["for"] == "för" and FORMS.accented["foretag"] == "företag"
     assert "att" not in FORMS.accented  # no diacritics in its usual form
+    # every word of a place name counts as written ("län" is lower case there too)
+    assert FORMS.cased["västmanlands"] == "Västmanlands" and "län" not in FORMS.cased
+    # English texts make their own table: "I" and "SMEs" there, not in the other
+    assert FORMS.cased_en["i"] == "I" and FORMS.cased_en["smes"] == "SMEs"
+    assert "i" not in FORMS.cased  # Swedish "i" (in) is lower case
 
 
 def test_majority_decides_and_ties_are_broken_by_sort_order() -> None:
@@ -51,10 +59,12 @@ def test_majority_decides_and_ties_are_broken_by_sort_order() -> None:
 
 
 def test_true_case_writes_names_and_acronyms_and_ignores_input_case() -> None:
-    text = "projektet ska hjälpa FÖRETAG i örebro att söka eu-stöd. det gäller ai."
+    text = "bidrag\nprojektet ska hjälpa FÖRETAG i örebro att söka eu-stöd. det gäller ai."
     cased = true_case(text, FORMS)
-    assert cased == "Projektet ska hjälpa företag i Örebro att söka EU-stöd. Det gäller AI."
+    assert cased == "Bidrag\nProjektet ska hjälpa företag i Örebro att söka EU-stöd. Det gäller AI."
     assert len(cased) == len(text)
+    assert true_case("i help smes", FORMS, english=True) == "I help SMEs"
+    assert true_case("i help smes", FORMS) == "I help smes"  # sentence start; no English table
 
 
 @settings(max_examples=60, deadline=None)
@@ -79,9 +89,9 @@ def test_restoring_diacritics_keeps_capitals_and_length() -> None:
 
 
 def test_table_lines_round_trip_and_bad_lines_are_refused() -> None:
-    cased, accented = FORMS.lines()
-    again = WordForms.from_lines(["# comment", *cased, ""], accented)
-    assert (dict(again.cased), dict(again.accented)) == (dict(FORMS.cased), dict(FORMS.accented))
+    cased, accented, cased_en = FORMS.lines()
+    again = WordForms.from_lines(["# comment", *cased, ""], accented, cased_en)
+    assert again == FORMS
     with pytest.raises(ValueError, match="not a word"):
         WordForms.from_lines(["EU stöd"], [])
     with pytest.raises(ValueError, match="not a word"):
@@ -105,7 +115,7 @@ def test_preprocessor_truecase_reads_every_capitalisation_alike() -> None:
         "Bageri i Örebro\nProjektet utvecklar ett hantverksbageri med EU-stöd och mjöl från "
         "Närke. Vi säljer bröd till skolor och äldreboenden."
     )
-    pre = Preprocessor(PreprocessSettings(canonical_case="truecase"))
+    pre = Preprocessor(PreprocessSettings(canonical_case="always", true_case=True))
     documents = pre.process_many([text, text.upper(), text.title(), text.lower()])
     assert {d.model_text for d in documents} == {documents[0].model_text}
     assert "Örebro" in documents[0].model_text and "EU-stöd" in documents[0].model_text
@@ -131,7 +141,7 @@ def test_preprocessor_restores_swedish_but_not_english() -> None:
 def test_settings_record_the_tables_and_other_tables_are_refused() -> None:
     plain = PreprocessSettings()
     assert plain.word_forms == "" and not plain.uses_word_forms
-    cased = PreprocessSettings(canonical_case="truecase")
+    cased = PreprocessSettings(canonical_case="always", true_case=True)
     assert cased.word_forms == word_forms_digest()
     assert PreprocessSettings.from_dict({"strip_html": True}).restore_diacritics is False
     stale = replace(cased, word_forms="000000000000")

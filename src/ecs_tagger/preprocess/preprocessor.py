@@ -18,9 +18,10 @@ A :class:`Preprocessor` turns a raw project description into a :class:`Preproces
     Title Case or no capitals, :func:`~ecs_tagger.preprocess.cleaning.unusual_case`), so that
     such writing reads like ordinary sentences; ``"always"`` puts every text in canonical case
     (the same string whatever the capitals, at a cost in accuracy on registry descriptions:
-    benchmarks/RESULTS.md); ``"truecase"`` puts every text in true case
-    (:func:`~ecs_tagger.preprocess.word_forms.true_case`: canonical case with names and acronyms
-    written as the corpus usually writes them), also the same string whatever the capitals. With
+    benchmarks/RESULTS.md). With ``true_case`` canonical case is true case
+    (:func:`~ecs_tagger.preprocess.word_forms.true_case`: line starts capitalised too, names and
+    acronyms written as the corpus usually writes them), still the same string whatever the
+    capitals. With
     ``restore_diacritics`` a Swedish text typed without å, ä and ö gets them back first
     (:func:`~ecs_tagger.preprocess.word_forms.restore_diacritics`). Always the same length as
     ``clean``.
@@ -104,7 +105,7 @@ class PreprocessedText:
 
 
 #: The values of `PreprocessSettings.canonical_case`.
-CANONICAL_CASE_MODES = ("never", "unusual", "always", "truecase")
+CANONICAL_CASE_MODES = ("never", "unusual", "always")
 
 
 @dataclass(frozen=True)
@@ -119,15 +120,17 @@ class PreprocessSettings:
     max_chars: int = 100_000
     #: When models read the text in canonical case (``model_text``): ``"unusual"`` (texts in
     #: UPPER CASE, Title Case or without capitals, `cleaning.unusual_case`; ordinary writing is
-    #: read as written), ``"always"``, ``"truecase"`` (every text in true case, with the word
-    #: tables) or ``"never"``. (True and False mean always and never.)
+    #: read as written), ``"always"`` or ``"never"``. (True and False mean always and never.)
     canonical_case: str = "unusual"
+    #: Whether canonical case is true case (`word_forms.true_case`: names and acronyms written
+    #: as the corpus usually writes them, line starts capitalised).
+    true_case: bool = False
     #: Whether a line that repeats the line before it is dropped (a description that is its
     #: title again reads as the title alone).
     drop_repeated_lines: bool = False
     #: Whether a Swedish text typed without å, ä and ö gets them back (`word_forms`).
     restore_diacritics: bool = False
-    #: Digest of the word tables (`word_forms.word_forms_digest`) when ``truecase`` or
+    #: Digest of the word tables (`word_forms.word_forms_digest`) when ``true_case`` or
     #: ``restore_diacritics`` uses them (filled in when left empty); "" otherwise.
     word_forms: str = ""
 
@@ -149,7 +152,8 @@ class PreprocessSettings:
     @property
     def uses_word_forms(self) -> bool:
         """Whether the model text depends on the word tables of `word_forms`."""
-        return self.canonical_case == "truecase" or self.restore_diacritics
+        uses_true_case = self.true_case and self.canonical_case != "never"
+        return uses_true_case or self.restore_diacritics
 
     @classmethod
     def from_dict(cls, stored: Mapping[str, Any]) -> PreprocessSettings:
@@ -195,7 +199,8 @@ class Preprocessor:
     def model_text(self, clean: str) -> str:
         """`clean` as the models read it: with its diacritics restored when the setting says so
         and it lacks them, then in canonical case as the setting says (always, or when the text
-        is written in an unusual case) or in true case, else as written. Same length as clean.
+        is written in an unusual case), in true case with ``true_case``, else as written. Same
+        length as clean.
 
         Diacritics are restored in a text that lacks them (``word_forms.lacks_diacritics``)
         and is not English."""
@@ -207,9 +212,10 @@ class Preprocessor:
             if lacks_diacritics(text, forms) and detect_language(text.lower()).code != "en":
                 text = restore_diacritics(text, forms)
         mode = self.settings.canonical_case
-        if mode == "truecase":
-            return true_case(text, get_word_forms())
         if mode == "always" or (mode == "unusual" and unusual_case(text)):
+            if self.settings.true_case:
+                english = detect_language(text.lower()).code == "en"
+                return true_case(text, get_word_forms(), english=english)
             return canonical_case(text)
         return text
 

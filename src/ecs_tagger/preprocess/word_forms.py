@@ -4,15 +4,18 @@ Two tables, learned from how the corpus writes its words and shipped in ``ecs_ta
 (derived by ``benchmarks/derive_word_forms.py``; never edited by hand):
 
 ``cased_words.txt``
-    Words usually written with capitals in the middle of a sentence (``EU``, ``Örebro``,
-    ``Västmanland``, ``AI``, ``IoT``), one per line as usually written.
+    Words usually written with capitals in the middle of a sentence of a text not in English
+    (``EU``, ``Örebro``, ``Västmanland``, ``IT``, ``IoT``), one per line as usually written.
+``cased_words_en.txt``
+    The same for English texts (``I``, ``Sweden``, ``EU``).
 ``accented_words.txt``
     Swedish words usually written with å, ä, ö or é, lower-cased (``för``, ``är``,
     ``hållbar``), one per line; looked up by the word with those letters stripped (``for``).
 
 :func:`true_case` writes a text in one case whatever case it came in: every letter lower-cased,
-sentence starts capitalised (:func:`~ecs_tagger.preprocess.cleaning.canonical_case`), then every
-word found in the cased table written as the table has it. UPPER CASE, Title Case, lower case and
+sentence starts and line starts capitalised (as
+:func:`~ecs_tagger.preprocess.cleaning.canonical_case`, which leaves line starts alone), then every
+word found in the cased table of the text's language written as the table has it. UPPER CASE, Title Case, lower case and
 ordinary writing of the same words therefore give the same string, and names and acronyms keep
 their capitals. This is truecasing by the most frequent written form (Lita et al., "tRuEcasIng",
 ACL 2003, the unigram baseline), without their language model.
@@ -33,13 +36,14 @@ import threading
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from types import MappingProxyType
 
 from ecs_tagger.preprocess.cleaning import _CANONICAL_START_RE, canonical_case, unusual_case
 
 __all__ = [
+    "DATA_FILES",
     "MIN_COUNT",
     "WordForms",
     "get_word_forms",
@@ -64,7 +68,9 @@ MIN_COUNT = 3
 #: text's words.
 MIN_RESTORED_WORDS, MIN_RESTORED_SHARE = 2, 0.04
 
-_DATA = ("cased_words.txt", "accented_words.txt")
+DATA_FILES = ("cased_words.txt", "accented_words.txt", "cased_words_en.txt")
+#: The first letter of a line (bullets, quotes, digits and spaces before it passed over).
+_LINE_START_RE = re.compile(r"(?:^|\n)[\W\d_]*?([^\W\d_])")
 
 
 def strip_diacritics(text: str) -> str:
@@ -79,27 +85,36 @@ def strip_diacritics(text: str) -> str:
 class WordForms:
     """The two tables (see the module docstring).
 
-    ``cased`` maps a lower-cased word to its usual written form (same length); ``accented`` maps
-    a lower-cased word without diacritics to its usual form with them (same length).
+    ``cased`` maps a lower-cased word to its usual written form (same length) in texts not in
+    English, ``cased_en`` in English texts; ``accented`` maps a lower-cased word without
+    diacritics to its usual form with them (same length).
     """
 
     cased: Mapping[str, str]
     accented: Mapping[str, str]
+    cased_en: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
-    def lines(self) -> tuple[list[str], list[str]]:
-        """The two tables as the data files hold them: written forms, sorted."""
-        return sorted(self.cased.values()), sorted(self.accented.values())
+    def lines(self) -> tuple[list[str], list[str], list[str]]:
+        """The three tables as the data files hold them (`DATA_FILES`'s order): forms, sorted."""
+        return (
+            sorted(self.cased.values()),
+            sorted(self.accented.values()),
+            sorted(self.cased_en.values()),
+        )
 
     @classmethod
-    def from_lines(cls, cased: Iterable[str], accented: Iterable[str]) -> WordForms:
+    def from_lines(
+        cls, cased: Iterable[str], accented: Iterable[str], cased_en: Iterable[str] = ()
+    ) -> WordForms:
         """Tables from the data files' lines (lines starting with ``#`` are comments).
 
         Raises ValueError for a line that is not one word or whose lower-cased form changes
         length (``ß``)."""
-        tables: list[dict[str, str]] = [{}, {}]
+        tables: list[dict[str, str]] = [{}, {}, {}]
         for table, lines, key in (
             (tables[0], cased, str.lower),
             (tables[1], accented, strip_diacritics),
+            (tables[2], cased_en, str.lower),
         ):
             for line in lines:
                 word = line.strip()
@@ -108,82 +123,96 @@ class WordForms:
                 if _WORD_RE.fullmatch(word) is None or len(key(word)) != len(word):
                     raise ValueError(f"not a word of letters: {word!r}")
                 table[key(word)] = word
-        return cls(MappingProxyType(tables[0]), MappingProxyType(tables[1]))
+        return cls(*(MappingProxyType(table) for table in tables))
 
 
-def _sentence_starts(text: str) -> set[int]:
-    return {match.start(1) for match in _CANONICAL_START_RE.finditer(text)}
+def _starts(text: str) -> set[int]:
+    """Offsets of the first letters of sentences and of lines."""
+    return {
+        match.start(1)
+        for pattern in (_CANONICAL_START_RE, _LINE_START_RE)
+        for match in pattern.finditer(text)
+    }
 
 
 def learn_word_forms(
-    texts: Iterable[str], names: Iterable[str] = (), min_count: int = MIN_COUNT
+    texts: Iterable[str],
+    names: Iterable[str] = (),
+    english: Iterable[str] = (),
+    min_count: int = MIN_COUNT,
 ) -> WordForms:
-    """Learn the two tables from `texts` (any number, any language) and `names` (place and
-    organisation names from registry fields, such as ``Västmanlands län``).
+    """Learn the tables from `texts` (not in English), `names` (place names from registry
+    fields, such as ``Västmanlands län``) and `english` texts.
 
     Cased: from texts in ordinary case (not :func:`~ecs_tagger.preprocess.cleaning.unusual_case`),
-    every word not at a sentence start counts as written, and every word of a name not mostly
-    in capitals; a word enters the table when its most frequent written form is not all lower
-    case, is used at least `min_count` times and in more than half of the word's uses.
-    Accented: from texts and names with ä or ö (Swedish), the same rule over the lower-cased
-    forms that share one stripped form. Ties go to the form that sorts first, so the tables
-    depend only on the input. Returns a :class:`WordForms`.
+    every word not at the start of a sentence or a line counts as written, and every word of a
+    name not mostly in capitals; a word enters the table when its most frequent written form is
+    not all lower case, is used at least `min_count` times and in more than half of the word's
+    uses. English texts make their own cased table the same way. Accented: from texts and names
+    with ä or ö (Swedish), the same rule over the lower-cased forms that share one stripped
+    form. Ties go to the form that sorts first, so the tables depend only on the input.
+    Returns a :class:`WordForms`.
     """
     cased: dict[str, Counter[str]] = defaultdict(Counter)
+    cased_en: dict[str, Counter[str]] = defaultdict(Counter)
     accented: dict[str, Counter[str]] = defaultdict(Counter)
-    for name in names:
-        shouted = unusual_case(name) and sum(c.isupper() for c in name) > sum(
-            c.islower() for c in name
-        )
-        for match in _WORD_RE.finditer(name):
-            word = match.group(0)
-            if not shouted and len(word.lower()) == len(word):
-                cased[word.lower()][word] += 1
-    for text in (*texts, *names):
-        if not text:
-            continue
-        ordinary = not unusual_case(text)
-        swedish = any(char in "äöÄÖ" for char in text)
-        starts = _sentence_starts(text) if ordinary else set()
+
+    def count_cased(table: dict[str, Counter[str]], text: str, every_word: bool) -> None:
+        starts = set() if every_word else _starts(text)
         for match in _WORD_RE.finditer(text):
             word = match.group(0)
-            lower = word.lower()
-            if len(lower) != len(word):
-                continue
-            if ordinary and match.start() not in starts:
-                cased[lower][word] += 1
-            if swedish:
-                stripped = strip_diacritics(lower)
-                if len(stripped) == len(lower):
-                    accented[stripped][lower] += 1
+            if match.start() not in starts and len(word.lower()) == len(word):
+                table[word.lower()][word] += 1
+
+    names = [name for name in names if name]
+    for name in names:
+        if sum(c.isupper() for c in name) <= sum(c.islower() for c in name):  # not shouted
+            count_cased(cased, name, every_word=True)
+    for table, group in ((cased, texts), (cased_en, english)):
+        for text in group:
+            if text and not unusual_case(text):
+                count_cased(table, text, every_word=False)
+            if text and table is cased and any(char in "äöÄÖ" for char in text):
+                for word in _WORD_RE.findall(text.lower()):
+                    accented[strip_diacritics(word)][word] += 1
+    for name in names:
+        if any(char in "äöÄÖ" for char in name):
+            for word in _WORD_RE.findall(name.lower()):
+                accented[strip_diacritics(word)][word] += 1
 
     def usual(counts: Counter[str]) -> tuple[str, int, int]:
         form, count = min(counts.items(), key=lambda item: (-item[1], item[0]))
         return form, count, sum(counts.values())
 
-    cased_table: dict[str, str] = {}
-    for lower, counts in cased.items():
-        form, count, total = usual(counts)
-        if form != lower and count >= min_count and 2 * count > total:
-            cased_table[lower] = form
-    accented_table: dict[str, str] = {}
-    for stripped, counts in accented.items():
-        form, count, total = usual(counts)
-        if form != stripped and count >= min_count and 2 * count > total:
-            accented_table[stripped] = form
-    return WordForms(MappingProxyType(cased_table), MappingProxyType(accented_table))
+    tables: list[dict[str, str]] = [{}, {}, {}]
+    for out, counted in zip(tables, (cased, accented, cased_en), strict=True):
+        for key, counts in counted.items():
+            form, count, total = usual(counts)
+            if form != key and len(form) == len(key) and count >= min_count and 2 * count > total:
+                out[key] = form
+    return WordForms(*(MappingProxyType(table) for table in tables))
 
 
-def true_case(text: str, forms: WordForms) -> str:
-    """`text` in true case: canonical case, then each word in the cased table as usually written.
+def true_case(text: str, forms: WordForms, english: bool = False) -> str:
+    """`text` in true case: canonical case with line starts capitalised too, then each word in
+    the cased table (``cased_en`` when `english`) as usually written.
 
-    The result depends only on ``text.lower()``. Shape: str -> str of the same length.
+    The result depends only on ``text.lower()`` (and `english`). Shape: str -> str of the same
+    length.
     """
     canonical = canonical_case(text)
 
+    def capital(match: re.Match[str]) -> str:
+        letter = match.group(1)
+        upper = letter.upper()
+        return match.group(0)[:-1] + (upper if len(upper) == 1 else letter)
+
+    canonical = _LINE_START_RE.sub(capital, canonical)
+    table = forms.cased_en if english else forms.cased
+
     def written(match: re.Match[str]) -> str:
         word = match.group(0)
-        return forms.cased.get(word.lower(), word)
+        return table.get(word.lower(), word)
 
     return _WORD_RE.sub(written, canonical)
 
@@ -228,10 +257,9 @@ _lock = threading.Lock()
 _loaded: dict[str, WordForms | str] = {}
 
 
-def _read_data() -> tuple[str, str]:
+def _read_data() -> tuple[str, ...]:
     folder = resources.files("ecs_tagger").joinpath("data")
-    cased, accented = (folder.joinpath(name).read_text(encoding="utf-8") for name in _DATA)
-    return cased, accented
+    return tuple(folder.joinpath(name).read_text(encoding="utf-8") for name in DATA_FILES)
 
 
 def get_word_forms() -> WordForms:
@@ -239,8 +267,7 @@ def get_word_forms() -> WordForms:
     with _lock:
         forms = _loaded.get("forms")
         if not isinstance(forms, WordForms):
-            cased, accented = _read_data()
-            forms = WordForms.from_lines(cased.splitlines(), accented.splitlines())
+            forms = WordForms.from_lines(*(part.splitlines() for part in _read_data()))
             _loaded["forms"] = forms
         return forms
 
