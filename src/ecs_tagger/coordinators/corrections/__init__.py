@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from ecs_tagger.coordinators.corrections.retrain import (
     DEFAULT_WEIGHT,
-    RetrainEstimate,
     CorrectedTraining,
+    RetrainEstimate,
     RetrainReport,
     apply_corrections,
     estimate_retraining,
