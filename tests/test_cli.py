@@ -92,6 +92,7 @@ def test_info_lists_areas_in_taxonomy_order() -> None:
         "energy",
         "industry",
     ]
+    assert "training vectors 5549 texts (float32)" in done.output  # issue 18: shipped vectors
 
 
 def test_info_says_which_labels_files_the_model_has_not_learned_from(
@@ -464,6 +465,7 @@ def test_train_and_evaluate_find_columns_as_tag_does(batch_model: Path, tmp_path
     done = runner.invoke(app, ["train", *named, "-o", str(tmp_path / "m"), "--no-cross-validate"])
     assert done.exit_code == 0, done.output
     assert (tmp_path / "m" / "manifest.json").exists()
+    assert (tmp_path / "m" / "training_vectors.safetensors").exists()
     done = runner.invoke(app, ["evaluate", *named[:3], "Text", "-m", str(batch_model)])
     assert done.exit_code == 2
     assert "labels.csv: there is no text column 'Text'" in done.output  # as `tag` says it
@@ -487,3 +489,28 @@ def test_index_update_finds_the_indexed_columns_in_a_re_saved_file(
     )
     assert done.exit_code == 0, done.output
     assert "5 rows" in done.output and "1 added" in done.output
+
+
+def test_train_reuses_the_training_vectors_saved_with_a_model(
+    batch_model: Path, tmp_path: Path
+) -> None:
+    """`train --vectors-from DIR` copies DIR's saved training vectors into the embedding cache
+    first (default: the shipped model's); a damaged file is said and not used (issue 18)."""
+    import shutil
+
+    labels = _labelled(tmp_path / "labels.csv", "text,områden")
+    named = ["--labels", str(labels), "--labels-col", "områden", "--no-cross-validate"]
+    done = runner.invoke(
+        app, ["train", *named, "-o", str(tmp_path / "m"), "--vectors-from", str(batch_model)]
+    )
+    assert done.exit_code == 0, done.output
+    assert "reusing the saved vectors of " in done.output and str(batch_model) in done.output
+    damaged = Path(shutil.copytree(batch_model, tmp_path / "damaged"))
+    path = damaged / "training_vectors.safetensors"
+    path.write_bytes(path.read_bytes()[:-1] + b"!")
+    done = runner.invoke(
+        app, ["train", *named, "-o", str(tmp_path / "m2"), "--vectors-from", str(damaged)]
+    )
+    assert done.exit_code == 0, done.output
+    assert "not reusing the training vectors of" in done.output
+    assert "does not match its checksum" in done.output

@@ -209,3 +209,50 @@ def test_the_retraining_estimate_counts_the_texts_already_in_the_embedding_cache
     assert "about 11\u00a0min" in words and "The first retraining on a machine" in words
     assert "Omträningen läser 8\u00a0283 träningstexter" in first.words("sv")
     assert pytest.approx(686.0) == SECONDS_PER_TEXT * 8283 + CACHED_SECONDS
+
+
+def test_the_estimate_counts_the_vectors_saved_with_the_model_as_read(tmp_path: Path) -> None:
+    """A fresh machine whose model carries its training texts' vectors: the retraining copies
+    them into the cache first, so the estimate is that of a later retraining (issue 18)."""
+    from types import SimpleNamespace
+
+    from ecs_tagger.coordinators.corrections.retrain import (
+        CACHED_SECONDS,
+        SECONDS_PER_TEXT,
+        cached_share,
+        estimate_retraining,
+    )
+    from ecs_tagger.embedding.cache import text_key
+    from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
+    from ecs_tagger.model.vectors import TrainingVectors
+    from ecs_tagger.preprocess import Preprocessor
+
+    (tmp_path / "model").mkdir()  # a model folder: its identity needs no weights
+    embedder = Embedder(EmbedderSettings(model=str(tmp_path / "model")), cache_directory=tmp_path)
+    pre = Preprocessor()
+    texts = ["Biogas på gården.", "Vård i hemmet.", "Robotar i industrin.", "Mejeri och ost."]
+    keys = tuple(text_key(embedder.document_kind, pre.model_text(pre.clean(t))) for t in texts)
+
+    def tagger_with(vectors: TrainingVectors) -> SimpleNamespace:
+        return SimpleNamespace(
+            embedder=embedder, preprocessor=pre, training_vectors=lambda: vectors
+        )
+
+    mine = TrainingVectors(
+        embedder.model_id, embedder.document_kind, keys[:3], np.ones((3, 4), np.float32)
+    )
+    assert cached_share(tagger_with(mine), texts) == 0.75  # type: ignore[arg-type]
+    data = pd.DataFrame({"id": ["a", "b", "c", "d"], "text": texts, "areas": [[]] * 4})
+    estimate = estimate_retraining(
+        tagger_with(mine),  # type: ignore[arg-type]
+        [],
+        {},
+        data=data,
+        cross_validation=False,
+    )
+    assert (estimate.cached, estimate.to_read) == (3, 1)
+    assert estimate.seconds == pytest.approx(CACHED_SECONDS + SECONDS_PER_TEXT)
+    assert "saved with the model" in estimate.words()
+    assert "sparade med modellen" in estimate.words("sv")
+    other = TrainingVectors("another:chunked", mine.kind, mine.keys, mine.vectors)
+    assert cached_share(tagger_with(other), texts) == 0.0  # type: ignore[arg-type]

@@ -49,8 +49,9 @@ def _run(name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str)
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = nbclient.NotebookClient(
         notebook,
-        # One cell may retrain on every training text of the model's recipe (about 5,600): on a
-        # machine whose embedding cache lacks them that first retraining takes 10-20 min.
+        # One cell retrains on every training text of the model's recipe (about 5,600): their
+        # vectors come with the model (1-2 min), but an encoder of another identity (no bf16)
+        # embeds them all, 10-20 min on a machine whose embedding cache lacks them.
         timeout=3000,
         kernel_name="python3",
         resources={"metadata": {"path": str(NOTEBOOKS)}},

@@ -39,6 +39,7 @@ from ecs_tagger.model.training import (
     fit_classifier,
     prepare,
 )
+from ecs_tagger.model.vectors import TrainingVectors, model_training_vectors, prefill_cache
 from ecs_tagger.preprocess import PreprocessedText, Preprocessor, PreprocessSettings
 from ecs_tagger.preprocess.cache import PreprocessCache
 from ecs_tagger.preprocess.language import dominant_language, is_reliable
@@ -79,7 +80,12 @@ class Tagger:
         *,
         embedder: Embedder | None = None,
         preprocessor: Preprocessor | None = None,
+        training_vectors: TrainingVectors | None = None,
+        directory: Path | None = None,
     ) -> None:
+        """A tagger of these parts (`Tagger.load` and `Tagger.train` make them): `training_vectors`
+        are the vectors of its training texts when it was trained in this process, `directory`
+        the model folder it was loaded from (where they are saved)."""
         self.taxonomy = taxonomy
         self.lexical = lexical
         self.classifier = classifier
@@ -92,6 +98,9 @@ class Tagger:
         self._terms = lexical.terms_
         self._embedder_checked = False
         self._preprocess_cache: PreprocessCache | None = None
+        self._training_vectors = training_vectors
+        #: The model folder this tagger was loaded from (None: trained in this process).
+        self.directory = Path(directory) if directory is not None else None
 
     # -- identity ------------------------------------------------------------------------------
     @property
@@ -147,11 +156,35 @@ class Tagger:
                 adapter_dir=directory,
             )
         return cls(
-            parts.taxonomy, parts.lexical, parts.classifier, parts.manifest, embedder=embedder
+            parts.taxonomy,
+            parts.lexical,
+            parts.classifier,
+            parts.manifest,
+            embedder=embedder,
+            directory=directory,
         )
 
-    def save(self, path: str | Path) -> Path:
-        """Write the model folder; the model version is derived from its learned numbers."""
+    def training_vectors(self) -> TrainingVectors | None:
+        """The vectors of this tagger's training texts, as its embedding cache keys them: those
+        computed when it was trained in this process, else those saved in its model folder
+        (checked against the manifest's sha256; ModelError when damaged), else None."""
+        if self._training_vectors is None:
+            self._training_vectors = model_training_vectors(self.directory, self.manifest)
+        return self._training_vectors
+
+    def prefill_embedding_cache(self) -> int:
+        """Copy the training texts' vectors into this tagger's embedding cache when they are of
+        its embedding identity (`ecs_tagger.model.vectors.prefill_cache`), so that training on
+        the same texts again embeds none of them. Returns how many vectors were offered (0: none
+        usable). Raises ModelError when the saved vectors do not match their checksum."""
+        return prefill_cache(self.embedder, self.training_vectors())
+
+    def save(self, path: str | Path, *, training_vectors: bool = True) -> Path:
+        """Write the model folder; the model version is derived from its learned numbers.
+
+        With `training_vectors` (and vectors known, :meth:`training_vectors`), the training texts'
+        vectors are saved too (about 1.5 KB per distinct text), so that retraining the saved
+        model reads only new texts."""
         adapter = None
         if self.embedder.settings.adapter:
             from ecs_tagger.embedding.finetune import ADAPTER_FILE
@@ -159,8 +192,12 @@ class Tagger:
             if self.embedder.adapter_dir is None:
                 raise ModelError("the tuned encoder layers of this tagger are not on disk")
             adapter = Path(self.embedder.adapter_dir) / ADAPTER_FILE
-        parts = ModelParts(self.taxonomy, self.lexical, self.classifier, self.manifest, adapter)
+        vectors = self.training_vectors() if training_vectors else None
+        parts = ModelParts(
+            self.taxonomy, self.lexical, self.classifier, self.manifest, adapter, vectors
+        )
         self.manifest = save_model(parts, Path(path), "")
+        self.directory = Path(path)
         (Path(path) / "README.md").write_text(render_model_card(self.manifest), encoding="utf-8")
         return Path(path)
 
@@ -418,8 +455,17 @@ class Tagger:
         manifest["thresholds"] = {
             code: float(t) for code, t in zip(taxonomy.codes, classifier.thresholds_, strict=True)
         }
+        vectors = TrainingVectors.of_texts(
+            embedder, [doc.model_text for doc in prepared.documents], prepared.embeddings
+        )
         tagger = cls(
-            taxonomy, lexical, classifier, manifest, embedder=embedder, preprocessor=preprocessor
+            taxonomy,
+            lexical,
+            classifier,
+            manifest,
+            embedder=embedder,
+            preprocessor=preprocessor,
+            training_vectors=vectors,
         )
         tagger._embedder_checked = True
         return tagger
@@ -455,6 +501,8 @@ class Tagger:
             self.manifest,
             embedder=embedder,
             preprocessor=self.preprocessor,
+            training_vectors=self._training_vectors,
+            directory=self.directory,
         )
 
 

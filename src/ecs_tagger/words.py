@@ -286,9 +286,10 @@ SWEDISH: dict[str, str] = {
     "All cells have run: search in section 2.": "Alla celler har körts: sök i avsnitt 2.",
     # how long a retraining takes (ecs_tagger.coordinators.corrections.estimate)
     "Retraining reads {texts} training texts; {cached} of them are already in the embedding "
-    "cache of this machine, {to_read} still to read: it will take about {time}.": "Omträningen "
-    "läser {texts} träningstexter; {cached} av dem finns redan i den här datorns cache, {to_read} "
-    "återstår att läsa: det tar ungefär {time}.",
+    "cache of this machine or saved with the model, {to_read} still to read: it will take about "
+    "{time}.": "Omträningen läser {texts} träningstexter; {cached} av dem finns redan i den här "
+    "datorns cache eller sparade med modellen, {to_read} återstår att läsa: det tar ungefär "
+    "{time}.",
     "The first retraining on a machine is the long one: later retrainings find the texts in the "
     "cache and take about {time}.": "Den första omträningen på en dator är den långa: senare "
     "omträningar hittar texterna i cachen och tar ungefär {time}.",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -33,6 +33,9 @@ from ecs_tagger.cli.output import (
     stream_suffix,
 )
 from ecs_tagger.errors import EcsTaggerError, InputError, counted
+
+if TYPE_CHECKING:
+    from ecs_tagger.embedding.encoder import Embedder
 
 app = typer.Typer(
     help="Tag project and actor descriptions with the smart-specialisation areas of East Central Sweden.",
@@ -253,11 +256,21 @@ def train(
             help="With the corpus labels: also those the shipped recipe leaves out (round 3).",
         ),
     ] = False,
+    vectors_from: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="Model folder whose saved training-text vectors are copied into the embedding "
+            "cache first (texts it holds are not embedded again).",
+            show_default="the default model",
+        ),
+    ] = None,
 ) -> None:
     """Train a model (default: on the corpus labels) and save it."""
     from tqdm import tqdm
 
     from ecs_tagger.corpus import label_file_digests
+    from ecs_tagger.embedding.encoder import Embedder
     from ecs_tagger.model.recipes import (
         SHIPPED_LEFT_OUT_LABEL_FILES,
         SHIPPED_TITLES,
@@ -287,6 +300,9 @@ def train(
         else:
             columns = [(text_col, "text"), (labels_col, "labels")]
             data, extra = read_with_columns(labels, columns), None
+        settings = shipped_train_settings(name)
+        embedder = Embedder(settings.embedder)
+        _reuse_vectors(embedder, vectors_from)
         rows = len(data) + (len(extra) if extra is not None else 0)
         typer.echo(
             f"training on {counted(rows, 'text')}"
@@ -306,8 +322,9 @@ def train(
                 text_col,
                 labels_col,
                 taxonomy=chosen,
-                settings=shipped_train_settings(name),
+                settings=settings,
                 extra=extra,
+                embedder=embedder,
                 cross_validation=cross_validate,
                 progress=bar.update,
                 label_files=learned_from,
@@ -317,6 +334,33 @@ def train(
     typer.echo(f"saved {tagger.model_version} to {output}")
     if tagger.metrics is not None:
         typer.echo(tagger.metrics.format_table())
+
+
+def _reuse_vectors(embedder: Embedder, folder: Path | None) -> None:
+    """Copy the training vectors saved in `folder` (default: the default model) into the
+    embedding cache of `embedder`; say on standard error what was used, or why nothing was."""
+    from ecs_tagger.config import default_model_dir
+    from ecs_tagger.errors import ModelError
+    from ecs_tagger.model.vectors import prefill_from_model
+
+    directory = folder if folder is not None else default_model_dir()
+    if folder is None and not (directory / "manifest.json").is_file():
+        return
+    try:
+        offered = prefill_from_model(embedder, directory)
+    except ModelError as error:
+        typer.echo(f"not reusing the training vectors of {directory}: {error}", err=True)
+        return
+    if offered:
+        typer.echo(
+            f"reusing the saved vectors of {counted(offered, 'training text')} from {directory}",
+            err=True,
+        )
+    elif folder is not None:
+        typer.echo(
+            f"{directory} has no saved training vectors for encoder {embedder.model_id}",
+            err=True,
+        )
 
 
 @app.command()
@@ -392,6 +436,12 @@ def info(model: ModelOption = None) -> None:
             )
     if manifest.get("training_time"):
         typer.echo(f"training time   {sum(manifest['training_time'].values()) / 60:.1f} min")
+    vectors = manifest.get("training_vectors")
+    if vectors:
+        typer.echo(
+            f"training vectors {vectors.get('texts', 0)} texts ({vectors.get('dtype', '')}), "
+            "copied into the embedding cache before retraining"
+        )
     learned = manifest.get("training_data", {}).get("label_files")
     left_out = manifest.get("training_data", {}).get("label_files_left_out") or {}
     if learned:

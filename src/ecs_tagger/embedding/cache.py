@@ -70,10 +70,19 @@ class EmbeddingCache:
         return found
 
     def put_many(self, items: dict[str, np.ndarray]) -> None:
+        """Store float32 vectors by key, replacing any vector a key had."""
         rows = [(key, np.asarray(v, dtype=np.float32).tobytes()) for key, v in items.items()]
         with self._connection:
             self._connection.executemany(
                 "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)", rows
+            )
+
+    def put_missing(self, items: dict[str, np.ndarray]) -> None:
+        """Like :meth:`put_many`, but a key the cache holds already keeps its vector."""
+        rows = [(key, np.asarray(v, dtype=np.float32).tobytes()) for key, v in items.items()]
+        with self._connection:
+            self._connection.executemany(
+                "INSERT OR IGNORE INTO vectors (key, vector) VALUES (?, ?)", rows
             )
 
     def __len__(self) -> int:

@@ -195,6 +195,13 @@ class Embedder:
         return f"{self._model_id}:{chunking}{prompt}{quantized}{tuned}{reduced}"
 
     @property
+    def document_kind(self) -> str:
+        """The prompt kind under which :meth:`embed_documents` caches its vectors (the first part
+        of their cache key, :func:`ecs_tagger.embedding.cache.text_key`), e.g. "passage-chunked"."""
+        chunked = "-chunked" if self.settings.chunk_long_texts else ""
+        return self.settings.document_prompt + chunked
+
+    @property
     def dimension(self) -> int:
         if self._model is None and self._cache is not None and self._cache.dimension:
             return self._cache.dimension  # recorded by the cache: no need to load the weights
@@ -228,9 +235,7 @@ class Embedder:
         self, texts: Sequence[str], progress: ProgressCallback | None = None
     ) -> np.ndarray:
         """One vector per document; long documents are embedded by chunks and mean-pooled."""
-        kind = self.settings.document_prompt
-        kind += "-chunked" if self.settings.chunk_long_texts else ""
-        return self._cached(kind, texts, self._encode_documents, progress)
+        return self._cached(self.document_kind, texts, self._encode_documents, progress)
 
     def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
         """One vector per short text (sentences, labels), truncated at the model's limit."""

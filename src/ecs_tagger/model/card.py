@@ -49,6 +49,17 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         "(JSON, TOML and safetensors), each checked against the sha256 in `manifest.json`.",
         "",
     ]
+    vectors = manifest.get("training_vectors")
+    if vectors:
+        lines += [
+            f"Training texts' vectors: {vectors.get('texts', 0)} distinct texts,"
+            f" {vectors.get('dimension', 0)} dimensions, {vectors.get('dtype', 'float32')}"
+            " (exactly as the embedding cache holds them), encoder identity"
+            f" `{vectors.get('embedding_model_id', '')}`, in `training_vectors.safetensors`:"
+            " retraining copies them into the embedding cache first, so it embeds only texts"
+            " not among them.",
+            "",
+        ]
     timings = manifest.get("training_time")
     if timings:
         total = sum(float(v) for v in timings.values())

@@ -2,7 +2,10 @@
 
 A model folder holds `manifest.json` (versions, identities, training-data hash, metrics, the sha256 of
 every other file), `taxonomy.toml`, `vocabulary.json` (lexical terms) and `arrays.safetensors` (all
-learned numbers), plus a human-readable `README.md` model card.
+learned numbers), plus a human-readable `README.md` model card; a trained model also holds
+`training_vectors.safetensors`, its training texts' vectors (:mod:`ecs_tagger.model.vectors`), so
+that retraining it embeds only texts it has not seen. The model version hashes the learned numbers
+alone: the vectors file is checksummed like the others but never changes the version.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from ecs_tagger.errors import ModelError
 from ecs_tagger.model.classifier import AreaClassifier
 from ecs_tagger.model.features import LemmaTfidf
 from ecs_tagger.model.taxonomy import Taxonomy
+from ecs_tagger.model.vectors import TRAINING_VECTORS, TrainingVectors
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -54,6 +58,8 @@ class ModelParts:
     manifest: dict[str, Any]
     #: the encoder's task-tuned top layers (`ecs_tagger.embedding.finetune`), copied into the folder
     adapter: Path | None = None
+    #: the training texts' vectors (`ecs_tagger.model.vectors`), written as TRAINING_VECTORS
+    training_vectors: TrainingVectors | None = None
 
 
 def _sha256(path: Path) -> str:
@@ -66,7 +72,11 @@ def model_version(name: str, arrays_sha256: str) -> str:
 
 
 def save_model(parts: ModelParts, directory: Path, model_card: str = "") -> dict[str, Any]:
-    """Write the model atomically into `directory` (replaced if it exists); return the manifest."""
+    """Write the model atomically into `directory` (replaced if it exists); return the manifest.
+
+    Every file but the manifest and the card is checksummed in the manifest's `files`; with
+    `parts.training_vectors`, TRAINING_VECTORS is written too and described under
+    `training_vectors` (texts, dimension, dtype, embedding identity)."""
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
@@ -95,9 +105,25 @@ def save_model(parts: ModelParts, directory: Path, model_card: str = "") -> dict
 
             shutil.copyfile(parts.adapter, staging / ADAPTER_FILE)
             hashed.append(ADAPTER_FILE)
+        vectors = parts.training_vectors
+        if vectors is not None:
+            vectors.save(staging / TRAINING_VECTORS)
+            hashed.append(TRAINING_VECTORS)
         files = {name: _sha256(staging / name) for name in hashed}
         manifest = {
-            **parts.manifest,
+            **{k: v for k, v in parts.manifest.items() if k != "training_vectors"},
+            **(
+                {
+                    "training_vectors": {
+                        "texts": len(vectors),
+                        "dimension": vectors.dimension,
+                        "dtype": "float32",
+                        "embedding_model_id": vectors.embedding_model_id,
+                    }
+                }
+                if vectors is not None
+                else {}
+            ),
             "format_version": FORMAT_VERSION,
             "model_version": model_version(parts.manifest.get("name", "model"), files[ARRAYS]),
             "taxonomy": {
@@ -149,7 +175,10 @@ def read_manifest(directory: Path) -> dict[str, Any]:
 
 
 def load_model(directory: Path, expected_taxonomy: Taxonomy | None = None) -> ModelParts:
-    """Load and verify a model folder: checksums, taxonomy, array shapes."""
+    """Load and verify a model folder: checksums (of every file the manifest lists, the training
+    vectors included), taxonomy, array shapes. The training vectors themselves are not read here
+    (:func:`ecs_tagger.model.vectors.model_training_vectors` reads them when a retraining needs
+    them). Raises ModelError naming what is missing, damaged or mismatched."""
     directory = Path(directory)
     manifest = read_manifest(directory)
     for name, expected in manifest.get("files", {}).items():

@@ -14,7 +14,7 @@ abstract of a SweCRIS record, found by their ``group``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -31,8 +31,8 @@ from ecs_tagger.words import duration, number, say
 
 if TYPE_CHECKING:
     from ecs_tagger.model.metrics import MultiLabelReport
-    from ecs_tagger.tagger import Tagger
     from ecs_tagger.model.training import TrainSettings
+    from ecs_tagger.tagger import Tagger
 
 #: Weight of a reviewed row in training (the corpus labels weigh 1).
 DEFAULT_WEIGHT = 2.0
@@ -119,8 +119,8 @@ def apply_corrections(
 def settings_of(tagger: Tagger) -> TrainSettings:
     """The training settings stored in a tagger's manifest (to retrain it the same way)."""
     from ecs_tagger.embedding.encoder import EmbedderSettings
-    from ecs_tagger.preprocess import PreprocessSettings
     from ecs_tagger.model.training import TrainSettings
+    from ecs_tagger.preprocess import PreprocessSettings
 
     stored = dict(tagger.manifest.get("settings", {}))
     known = set(TrainSettings.__dataclass_fields__)
@@ -206,12 +206,19 @@ def retrain_with_corrections(
 
     `progress(n)`: n more texts read (embedded) by the training; a callback with a
     ``set_total(n)`` method is first told how many texts that will be in all.
+
+    The vectors of `base`'s training texts saved with it (:meth:`Tagger.training_vectors`) are
+    copied into the embedding cache first when they are of `base`'s embedding identity, so only
+    texts they lack are embedded. Raises ModelError when those saved vectors are damaged.
     """
     import time
 
     from ecs_tagger.tagger import Tagger
 
     started = time.perf_counter()
+    # The training texts' vectors saved with `base` go into the embedding cache first, so that
+    # only the texts they lack (the reviewed rows, changed labels files) are embedded.
+    base.prefill_embedding_cache()
     learned_from: dict[str, str] | None = None
     left_out: dict[str, str] | None = None
     if data is None:
@@ -321,15 +328,22 @@ def retrain_with_corrections(
 
 # -- how long a retraining takes ------------------------------------------------------------------
 # Retraining reads (preprocesses and embeds) every training text; a text whose vector is already in
-# the embedding cache costs nothing to read, so the first retraining on a machine is long and later
-# ones are short. Measured (issue 18, a fresh machine, cross-validation off): the first retraining
-# read the 8,283 training texts of the shipped recipe in 686 s, a later one, with every vector
-# cached, took about 60 s. Which texts are cached is counted, not guessed: a seeded sample of at
+# the embedding cache costs nothing to read. Measured (issue 18, a fresh machine, cross-validation
+# off): before models carried their training texts' vectors, the first retraining read the 8,283
+# training texts of the recipe of then in 686 s, a later one, with every vector cached, about 60 s.
+# A model now carries those vectors (`ecs_tagger.model.vectors`), which the retraining copies into
+# the cache first: on a 2-core AMD EPYC shared with other work (load ≈ 4), with an empty cache
+# (ECS_TAGGER_CACHE a new folder) and the review notebook's registry tagged, the first retraining
+# took 136 s and a later one 129 s (cross-validation off; 5,586 texts, 111 registry rows), both
+# the "later" figure. Which texts need no embedding is counted, not guessed: a seeded sample of at
 # most SAMPLE training texts is cleaned as training cleans it and looked up in the embedder's cache
-# (without loading the embedding model).
+# and among the vectors saved with the model (without loading the embedding model); only where
+# those are missing or of another encoder identity (say, a CPU without bf16) is the first
+# retraining the long one.
 
 #: Seconds of a retraining whose texts are all in the embedding cache (fitting the classifier,
-#: tagging the registry again), cross-validation off: measured about 60 s (issue 18).
+#: tagging the registry again), cross-validation off: about 60 s (issue 18); 129-136 s on a
+#: 2-core machine busy with other work (load ≈ 4).
 CACHED_SECONDS = 60.0
 #: Seconds to read one training text that is not in the cache (preprocessing and embedding):
 #: (686 s - 60 s) / 8,283 texts, the first retraining on a fresh machine (issue 18).
@@ -362,8 +376,8 @@ class RetrainEstimate:
         lang = language
         text = say(
             "Retraining reads {texts} training texts; {cached} of them are already in the "
-            "embedding cache of this machine, {to_read} still to read: it will take about "
-            "{time}.",
+            "embedding cache of this machine or saved with the model, {to_read} still to read: "
+            "it will take about {time}.",
             lang,
             texts=number(self.texts, lang, 0),
             cached=number(self.cached, lang, 0),
@@ -389,9 +403,12 @@ def _seconds(to_read: int, cross_validation: bool) -> float:
 
 
 def cached_share(tagger: Tagger, texts: list[str], *, sample: int = SAMPLE) -> float:
-    """The share of `texts` (a seeded sample of at most `sample`) whose document vectors are in
-    the embedding cache of `tagger`'s embedder, as training would look them up."""
+    """The share of `texts` (a seeded sample of at most `sample`) whose document vectors
+    training will not compute: those in the embedding cache of `tagger`'s embedder, as training
+    would look them up, and those saved with `tagger` (:meth:`Tagger.training_vectors`, of its
+    embedding identity), which a retraining copies into the cache first."""
     from ecs_tagger.embedding.cache import EmbeddingCache, text_key
+    from ecs_tagger.model.vectors import usable_by
 
     if not texts:
         return 1.0
@@ -402,9 +419,7 @@ def cached_share(tagger: Tagger, texts: list[str], *, sample: int = SAMPLE) -> f
     picked = sorted(rng.choice(len(texts), size=min(sample, len(texts)), replace=False))
     # The key of a document vector: its prompt kind (as Embedder.embed_documents names it) and
     # the text the model reads (as Preprocessor.process_many cleans it).
-    kind = embedder.settings.document_prompt + (
-        "-chunked" if embedder.settings.chunk_long_texts else ""
-    )
+    kind = embedder.document_kind
     preprocessor = tagger.preprocessor
     keys = [
         text_key(kind, preprocessor.model_text(preprocessor.clean(str(texts[i])))) for i in picked
@@ -413,10 +428,14 @@ def cached_share(tagger: Tagger, texts: list[str], *, sample: int = SAMPLE) -> f
     # the vectors' dimension when the file is new.
     cache = EmbeddingCache(embedder.cache_directory / "embeddings", embedder.model_id)
     try:
-        found = cache.get_many(keys)
+        found = set(cache.get_many(keys))
     finally:
         cache.close()
-    return len(found) / len(keys)
+    vectors_of = getattr(tagger, "training_vectors", None)
+    shipped = vectors_of() if callable(vectors_of) else None
+    if shipped is not None and usable_by(shipped, embedder):
+        found |= set(keys) & set(shipped.keys)
+    return sum(1 for key in keys if key in found) / len(keys)
 
 
 def estimate_retraining(
