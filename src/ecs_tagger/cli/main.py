@@ -262,7 +262,7 @@ def train(
             metavar="DIR",
             help="Model folder whose saved training-text vectors are copied into the embedding "
             "cache first (texts it holds are not embedded again).",
-            show_default="the default model",
+            show_default="the default model, when training on the corpus labels",
         ),
     ] = None,
 ) -> None:
@@ -302,7 +302,8 @@ def train(
             data, extra = read_with_columns(labels, columns), None
         settings = shipped_train_settings(name)
         embedder = Embedder(settings.embedder)
-        _reuse_vectors(embedder, vectors_from)
+        if labels is None or vectors_from is not None:  # the default model's texts: the corpus's
+            _reuse_vectors(embedder, vectors_from)
         rows = len(data) + (len(extra) if extra is not None else 0)
         typer.echo(
             f"training on {counted(rows, 'text')}"
