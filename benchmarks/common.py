@@ -341,36 +341,66 @@ def use_scratch_dirs(folder: Path, **more: str) -> None:
         os.environ[variable] = str(folder / relative)
 
 
-#: Earlier reviews of a registry's first rows: the areas the reviewer set, and a comment (the
-#: tagger's own areas are not consulted: every review starts from none).
-EARLIER_REVIEWS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("food",), ""),
-    ((), ""),
-    (("energy", "industry"), "both"),
+#: Earlier reviews of a registry's first rows, as a coordinator's earlier session left them: what
+#: the reviewer did with the tagger's tags, and for a correction the areas set with a comment, the
+#: first choice whose areas differ from the tagger's (`corrected_areas`). An accepted review keeps
+#: the tagger's tags; a corrected one always changes them, and its comment says how.
+EARLIER_REVIEWS: tuple[tuple[str, tuple[tuple[tuple[str, ...], str], ...]], ...] = (
+    ("accept", ()),
+    ("correct", ((("energy", "industry"), "both energy and industry"), (("energy",), "energy"))),
+    ("correct", (((), "none of the four areas"), (("industry",), "industry, not none"))),
 )
 
 
+def corrected_areas(
+    tagged: Sequence[str], choices: Sequence[tuple[tuple[str, ...], str]]
+) -> tuple[tuple[str, ...], str]:
+    """The areas and comment of a correction: the first of `choices` ((areas, comment) pairs)
+    whose areas differ from the tagger's (`tagged`). Raises ValueError when none does."""
+    for areas, comment in choices:
+        if set(areas) != set(tagged):
+            return tuple(areas), comment
+    raise ValueError(f"no choice differs from the tagger's areas {tuple(tagged)}")
+
+
 def seed_reviews(
-    path: Path, registry: pd.DataFrame, reviewer: str, count: int = 3
+    path: Path,
+    registry: pd.DataFrame,
+    reviewer: str,
+    count: int = 3,
+    tagger: Any = None,
 ) -> CorrectionStore:
     """A corrections file at `path` holding the first `count` EARLIER_REVIEWS, one for each of the
     registry's first rows (columns id and text), as a coordinator's earlier session left them,
-    so a notebook opened again has reviews to show, draw and retrain with. Returns the store."""
+    so a notebook opened again has reviews to show, draw and retrain with. Returns the store.
+
+    Each review starts from what `tagger` (default: the shipped model, as the notebooks load it)
+    says of the row: an accepted review keeps those tags, a corrected one changes them, so the
+    summary, the tagger-against-reviewer picture and the Excel review log agree with the tags
+    shown. Raises ValueError for more than len(EARLIER_REVIEWS) reviews."""
     from ecs_tagger.coordinators.corrections import CorrectionStore
 
     if count > len(EARLIER_REVIEWS):
         raise ValueError(f"at most {len(EARLIER_REVIEWS)} earlier reviews, not {count}")
+    if tagger is None:
+        from ecs_tagger.tagger import Tagger
+
+        tagger = Tagger.load()
     store = CorrectionStore(path)
     rows = registry.head(count)
-    for row_id, text, (areas, comment) in zip(
-        rows["id"], rows["text"], EARLIER_REVIEWS, strict=False
+    said = tagger.tag_many(list(rows["text"]))
+    for row_id, text, result, (action, choices) in zip(
+        rows["id"], rows["text"], said, EARLIER_REVIEWS, strict=False
     ):
+        old = tuple(result.areas)
+        new, comment = (old, "") if action == "accept" else corrected_areas(old, choices)
         store.record(
             row_id,
             text=text,
-            old_areas=[],
-            new_areas=list(areas),
+            old_areas=old,
+            new_areas=new,
             reviewer=reviewer,
             comment=comment,
+            model_version=tagger.model_version,
         )
     return store

@@ -132,3 +132,48 @@ def _no_real_results_touched() -> None:
         else None
     )
     assert before == after, "the smoke run must not rewrite benchmarks/RESULTS.md"
+
+
+def test_seeded_earlier_reviews_agree_with_the_tagger(
+    registry: object, small_tagger: object
+) -> None:
+    """issue 18, point 8: an "accepted" seeded review keeps the tagger's tags, a "corrected" one
+    changes them, so the summary, the tagger-vs-reviewer picture and the review log agree."""
+    import tempfile
+
+    from benchmarks.common import corrected_areas, seed_reviews
+
+    choices = ((("energy", "industry"), "both"), (("energy",), "energy"))
+    assert corrected_areas(("food",), choices) == (("energy", "industry"), "both")
+    assert corrected_areas(("industry", "energy"), choices) == (("energy",), "energy")
+    with tempfile.TemporaryDirectory() as folder:
+        store = seed_reviews(
+            Path(folder) / "c.jsonl",
+            registry,  # type: ignore[arg-type]
+            reviewer="CI",
+            tagger=small_tagger,
+        )
+        reviews = list(store.latest().values())
+    said = small_tagger.tag_many(list(registry["text"].head(3)))  # type: ignore[attr-defined]
+    assert [r.old_areas for r in reviews] == [tuple(s.areas) for s in said]
+    assert [r.action for r in reviews] == ["accept", "correct", "correct"]
+    assert [r.changed for r in reviews] == [False, True, True]
+    assert reviews[0].new_areas == reviews[0].old_areas
+    assert {r.model_version for r in reviews} == {small_tagger.model_version}  # type: ignore[attr-defined]
+
+
+def test_the_browser_check_sees_a_lost_kernel() -> None:
+    from benchmarks.notebook_screenshots import kernel_lost
+
+    live = {
+        "indicator": "idle",
+        "statusBar": "Python 3 (ipykernel) | Idle",
+        "connection": "connected",
+    }
+    assert kernel_lost(live) == ""
+    assert "'dead'" in kernel_lost({**live, "indicator": "dead"})
+    assert "'disconnected'" in kernel_lost({**live, "indicator": "disconnected"})
+    assert "no kernel" in kernel_lost({**live, "indicator": ""})
+    assert "Disconnected" in kernel_lost({**live, "statusBar": "Python 3 | Disconnected"})
+    assert "connecting" in kernel_lost({**live, "connection": "connecting"})
+    assert "no kernel status indicator" in kernel_lost({})
