@@ -104,3 +104,14 @@ def test_the_report_names_areas_counts_right_and_writes_numbers_by_language() ->
     assert not swedish.str.contains(r"\d\.\d").any(), "Swedish writes 0,80, never 0.80"
     assert swedish.str.contains(r"\d,\d\d").any()
     assert "0,80 före" in report.summary("sv") or "före" in report.summary("sv")
+
+
+def test_areas_come_in_the_taxonomy_order_whatever_the_stored_metrics_order() -> None:
+    """Metrics read back from a manifest are sorted by code (energy, food, …); the report lists
+    the areas as the taxonomy does (seen in the live notebook's screenshots)."""
+    report = _report()
+    codes = ("energy", "food")  # as the sorted JSON of a manifest gives them
+    truth = np.array([[0, 1], [1, 0], [1, 1], [0, 0]] * 10, dtype=bool)
+    report.before = multilabel_report(codes, truth, truth)
+    report.after = None
+    assert list(report.metrics_frame().index) == ["food", "energy", "macro", "micro"]

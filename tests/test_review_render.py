@@ -100,6 +100,21 @@ def test_scroll_tables_wrap_between_words_and_give_long_columns_room() -> None:
     )
     assert "1 rad<" in markup and "rows" not in markup and "rader" not in markup
     assert "tbody th {white-space: nowrap" in markup, "an id stays on one line"
+    # ... and is not run over by the next column (JupyterLab lays tables out "fixed")
+    assert "table.dataframe {width: 100%; table-layout: auto}" in markup
+
+
+def test_scroll_tables_break_lines_where_a_cell_has_a_new_line() -> None:
+    """The "why" column holds one reason a line: pandas wrote its new lines as a literal "\\n"
+    (seen in the live notebook's screenshots)."""
+    import pandas as pd
+
+    from ecs_tagger.coordinators.review.render import ScrollTable
+
+    frame = pd.DataFrame({"id": ["A"], "why": ["food tagged: score 0.50;\nfood: words <b>"]})
+    markup = ScrollTable(frame.set_index("id"))._repr_html_()
+    assert "score 0.50;<br>food: words &lt;b&gt;" in markup
+    assert "\\n" not in markup
 
 
 def test_display_table_in_swedish_names_areas_and_reasons_in_swedish() -> None:

@@ -108,6 +108,10 @@ class RetrainReport:
         rows: list[dict[str, Any]] = []
         reports = {"before": self.before, "after": self.after}
         codes = next((list(r.areas) for r in reports.values() if r is not None), [])
+        # In the taxonomy's order (metrics stored in a manifest come back sorted by code).
+        taxonomy = self.taxonomy or getattr(self.tagger, "taxonomy", None)
+        order = list(getattr(taxonomy, "codes", ()))
+        codes = [c for c in order if c in codes] + [c for c in codes if c not in order]
         for code in [*codes, "macro", "micro"]:
             row: dict[str, Any] = {"area": code}
             for name, report in reports.items():

@@ -66,6 +66,10 @@ def display_table(
     return out.set_index("id")
 
 
+#: Stands for a new line inside a cell while pandas writes the table (a private-use character).
+_LINE_BREAK = "\ue000"
+
+
 class ScrollTable:
     """A table shown whole in a notebook: every row (no "..." in the middle), in a box that
     scrolls down, the header staying in view, as wide as the page and no wider: long texts
@@ -152,7 +156,9 @@ class ScrollTable:
             ]
         )
         style = (
-            f"<style>.{name} table.dataframe {{width: 100%}} "
+            # table-layout auto: JupyterLab lays out rendered tables "fixed" (equal columns),
+            # where an id or a status kept on one line runs over into the next column.
+            f"<style>.{name} table.dataframe {{width: 100%; table-layout: auto}} "
             f"{cells} {{white-space: pre-line !important; max-width: {self.column_width}; "
             "overflow-wrap: break-word; word-break: normal; hyphens: manual; "
             "text-align: left !important; vertical-align: top}"
@@ -161,7 +167,11 @@ class ScrollTable:
             + f" .{name} thead th {{position: sticky; top: 0; "
             "background: var(--jp-layout-color0, white); z-index: 1}</style>"
         )
-        table = self.frame.to_html(max_rows=None, max_cols=None, na_rep=MISSING, escape=True)
+        # pandas writes a new line inside a cell as the two characters "\n": carry it through
+        # as a character pandas leaves alone and make it a line break after escaping.
+        frame = self.frame.map(lambda v: v.replace("\n", _LINE_BREAK) if isinstance(v, str) else v)
+        table = frame.to_html(max_rows=None, max_cols=None, na_rep=MISSING, escape=True)
+        table = table.replace(_LINE_BREAK, "<br>")
         caption = f"<p>{html.escape(self.caption)}</p>" if self.caption else ""
         rows = say_count(len(self.frame), "{n} row", "{n} rows", self.language)
         return (
