@@ -112,7 +112,10 @@ def test_scroll_table_shows_every_row_wrapped() -> None:
     markup = ScrollTable(frame)._repr_html_()
     assert markup.count("</tr>") == 121 and "..." not in markup
     assert "overflow: auto" in markup and "white-space: pre-line" in markup
-    assert "table.dataframe {width: 100%}" in markup, "as wide as the page, no sideways scroll"
+    assert "table.dataframe {width: 100%; table-layout: auto}" in markup, (
+        "as wide as the page; wider (scrolling sideways) only where columns cannot wrap, never "
+        "one column running over the next"
+    )
 
 
 def test_similar_browser_says_searching_and_suggests_actors_without_a_traceback(
