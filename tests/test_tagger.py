@@ -388,6 +388,33 @@ def test_the_shipped_model_tags_clear_short_texts() -> None:
     assert results[0].areas == ("energy",) and results[1].areas == ("health",)
 
 
+def test_the_shipped_model_reads_capitals_and_missing_diacritics_alike() -> None:
+    """Our clear short texts in UPPER CASE, Title Case and lower case are read in one true case
+    (identical scores for the three), and keep the tags of their ordinary writing; typed without
+    å, ä and ö they get them back and keep their tags too (all but at most one text each)."""
+    import unicodedata
+
+    data = pd.read_csv(Path(__file__).parent / "data" / "short_texts.csv", keep_default_na=False)
+    texts = [t for t in data["text"] if len(t.split()) >= 3]  # shorter: not judged by case
+    tagger = Tagger.load()
+    written = tagger.tag_many(texts)
+
+    def stripped(text: str) -> str:
+        return "".join(
+            c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)
+        )
+
+    rewrites = {"upper": str.upper, "title": str.title, "lower": str.lower, "plain": stripped}
+    results = {name: tagger.tag_many([f(t) for t in texts]) for name, f in rewrites.items()}
+    for a, b in zip(results["upper"], results["title"], strict=True):
+        assert a.scores == b.scores
+    for a, b in zip(results["upper"], results["lower"], strict=True):
+        assert a.scores == b.scores
+    for name, rewritten in results.items():
+        flips = [t for t, a, b in zip(texts, written, rewritten, strict=True) if a.areas != b.areas]
+        assert len(flips) <= 1, (name, flips)
+
+
 # -- the wrong shape is refused, never guessed ---------------------------------------------------
 def test_a_single_string_or_a_dataframe_is_refused_with_what_to_pass(tagger: Tagger) -> None:
     """The issue's cases: tag_many("one text") gave one result per character; a DataFrame was

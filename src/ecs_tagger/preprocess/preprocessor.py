@@ -124,12 +124,12 @@ class PreprocessSettings:
     canonical_case: str = "unusual"
     #: Whether canonical case is true case (`word_forms.true_case`: names and acronyms written
     #: as the corpus usually writes them, line starts capitalised).
-    true_case: bool = False
+    true_case: bool = True
     #: Whether a line that repeats the line before it is dropped (a description that is its
     #: title again reads as the title alone).
-    drop_repeated_lines: bool = False
+    drop_repeated_lines: bool = True
     #: Whether a Swedish text typed without å, ä and ö gets them back (`word_forms`).
-    restore_diacritics: bool = False
+    restore_diacritics: bool = True
     #: Digest of the word tables (`word_forms.word_forms_digest`) when ``true_case`` or
     #: ``restore_diacritics`` uses them (filled in when left empty); "" otherwise.
     word_forms: str = ""
@@ -158,9 +158,15 @@ class PreprocessSettings:
     @classmethod
     def from_dict(cls, stored: Mapping[str, Any]) -> PreprocessSettings:
         """Settings as a model or index stored them; those stored before a switch existed read as
-        it was then (``canonical_case`` never, no repeated lines dropped), so an older model
-        reads texts as it was trained."""
-        return cls(**{"canonical_case": "never", "drop_repeated_lines": False, **stored})
+        it was then (``canonical_case`` never, no true case, no repeated lines dropped, no
+        diacritics restored), so an older model reads texts as it was trained."""
+        old = {
+            "canonical_case": "never",
+            "true_case": False,
+            "drop_repeated_lines": False,
+            "restore_diacritics": False,
+        }
+        return cls(**{**old, **stored})
 
     def check_word_forms(self) -> None:
         """Raise ModelError when these settings were made with other word tables than this
