@@ -139,10 +139,11 @@ def test_preprocessor_restores_swedish_but_not_english() -> None:
 
 
 def test_settings_record_the_tables_and_other_tables_are_refused() -> None:
-    plain = PreprocessSettings()
+    plain = PreprocessSettings(true_case=False, restore_diacritics=False)
     assert plain.word_forms == "" and not plain.uses_word_forms
+    assert PreprocessSettings(canonical_case="never", restore_diacritics=False).word_forms == ""
     cased = PreprocessSettings(canonical_case="always", true_case=True)
-    assert cased.word_forms == word_forms_digest()
+    assert cased.word_forms == PreprocessSettings().word_forms == word_forms_digest()
     assert PreprocessSettings.from_dict({"strip_html": True}).restore_diacritics is False
     stale = replace(cased, word_forms="000000000000")
     with pytest.raises(ModelError, match="word tables 000000000000"):

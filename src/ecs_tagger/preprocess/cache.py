@@ -43,6 +43,7 @@ _MODULES = (
     "ecs_tagger.preprocess.preprocessor",
     "ecs_tagger.preprocess.sentences",
     "ecs_tagger.preprocess.language",
+    "ecs_tagger.preprocess.word_forms",
 )
 
 
