@@ -13,14 +13,13 @@ import pytest
 from ecs_tagger.embedding.cache import EmbeddingCache, text_key
 from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
 from ecs_tagger.errors import ModelError
-from ecs_tagger.model.files import load_model, read_manifest
+from ecs_tagger.model.files import load_model, prefill_from_model, read_manifest
 from ecs_tagger.model.training import TrainSettings
 from ecs_tagger.model.vectors import (
     TRAINING_VECTORS,
     TrainingVectors,
     model_training_vectors,
     prefill_cache,
-    prefill_from_model,
 )
 from ecs_tagger.tagger import Tagger
 

@@ -342,7 +342,7 @@ def _reuse_vectors(embedder: Embedder, folder: Path | None) -> None:
     embedding cache of `embedder`; say on standard error what was used, or why nothing was."""
     from ecs_tagger.config import default_model_dir
     from ecs_tagger.errors import ModelError
-    from ecs_tagger.model.vectors import prefill_from_model
+    from ecs_tagger.model.files import prefill_from_model
 
     directory = folder if folder is not None else default_model_dir()
     if folder is None and not (directory / "manifest.json").is_file():

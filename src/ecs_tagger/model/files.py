@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from safetensors.numpy import load_file, save_file
@@ -26,7 +26,15 @@ from ecs_tagger.errors import ModelError
 from ecs_tagger.model.classifier import AreaClassifier
 from ecs_tagger.model.features import LemmaTfidf
 from ecs_tagger.model.taxonomy import Taxonomy
-from ecs_tagger.model.vectors import TRAINING_VECTORS, TrainingVectors
+from ecs_tagger.model.vectors import (
+    TRAINING_VECTORS,
+    TrainingVectors,
+    model_training_vectors,
+    prefill_cache,
+)
+
+if TYPE_CHECKING:
+    from ecs_tagger.embedding.encoder import Embedder
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -237,3 +245,12 @@ def _classifier(
             f"model {directory}: array shapes do not match its taxonomy and vocabulary"
         )
     return classifier
+
+
+def prefill_from_model(embedder: Embedder, directory: Path) -> int:
+    """:func:`prefill_cache` with the training vectors saved in the model folder `directory`
+    (e.g. the shipped model's, before training on the same corpus labels). Returns how many
+    vectors were offered: 0 when the folder holds none or they are of another embedding identity.
+    Raises ModelError when the folder is no model or its vectors are damaged."""
+    directory = Path(directory)
+    return prefill_cache(embedder, model_training_vectors(directory, read_manifest(directory)))

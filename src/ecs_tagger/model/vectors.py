@@ -206,23 +206,11 @@ def prefill_cache(embedder: Embedder, vectors: TrainingVectors | None) -> int:
     return len(vectors)
 
 
-def prefill_from_model(embedder: Embedder, directory: Path) -> int:
-    """:func:`prefill_cache` with the training vectors saved in the model folder `directory`
-    (e.g. the shipped model's, before training on the same corpus labels). Returns how many
-    vectors were offered: 0 when the folder holds none or they are of another embedding identity.
-    Raises ModelError when the folder is no model or its vectors are damaged."""
-    from ecs_tagger.model.files import read_manifest
-
-    directory = Path(directory)
-    return prefill_cache(embedder, model_training_vectors(directory, read_manifest(directory)))
-
-
 __all__ = [
     "TRAINING_VECTORS",
     "VECTORS_FORMAT",
     "TrainingVectors",
     "model_training_vectors",
     "prefill_cache",
-    "prefill_from_model",
     "usable_by",
 ]
