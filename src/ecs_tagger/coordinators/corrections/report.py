@@ -195,7 +195,12 @@ class RetrainReport:
                 ": {n} rows added to the training data",
                 lang,
             )
-            + say(", {n} replacing a training label", lang, n=len(used.replaced))
+            + say_count(
+                len(used.replaced),
+                ", {n} in place of a training label",
+                ", {n} in place of training labels",
+                lang,
+            )
             + (
                 say_count(
                     len(used.skipped), ", {n} review left out", ", {n} reviews left out", lang
