@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ecs_tagger.preprocess.lemmas import Lexicon
 
 __all__ = [
+    "SENTENCE_START_RE",
     "canonical_case",
     "drop_repeated_lines",
     "normalise",
@@ -202,7 +203,7 @@ def drop_repeated_lines(text: str) -> str:
 #: punctuation and white space, and the first after a blank line (bullets, quotes and digits
 #: between them are passed over). A single line break is not a sentence start: hard-wrapped lines
 #: stay together, as :mod:`~ecs_tagger.preprocess.sentences` keeps them.
-_CANONICAL_START_RE = re.compile(r"(?:^|[.!?]\s+|\n[^\S\n]*\n\s*)[\W\d_]*?([^\W\d_])")
+SENTENCE_START_RE = re.compile(r"(?:^|[.!?]\s+|\n[^\S\n]*\n\s*)[\W\d_]*?([^\W\d_])")
 
 
 def _one_char(char: str, mapped: str) -> str:
@@ -225,7 +226,7 @@ def canonical_case(text: str) -> str:
         letter = match.group(1)
         return match.group(0)[:-1] + _one_char(letter, letter.upper())
 
-    return _CANONICAL_START_RE.sub(capital, lowered)
+    return SENTENCE_START_RE.sub(capital, lowered)
 
 
 #: A word for `unusual_case`: letters only, at least two.

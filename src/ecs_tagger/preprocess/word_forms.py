@@ -1,6 +1,6 @@
 """Usual written forms of words: true case and restored Swedish diacritics.
 
-Two tables, learned from how the corpus writes its words and shipped in ``ecs_tagger/data``
+Three tables, learned from how the corpus writes its words and shipped in ``ecs_tagger/data``
 (derived by ``benchmarks/derive_word_forms.py``; never edited by hand):
 
 ``cased_words.txt``
@@ -14,10 +14,10 @@ Two tables, learned from how the corpus writes its words and shipped in ``ecs_ta
 
 :func:`true_case` writes a text in one case whatever case it came in: every letter lower-cased,
 sentence starts and line starts capitalised (as
-:func:`~ecs_tagger.preprocess.cleaning.canonical_case`, which leaves line starts alone), then every
-word found in the cased table of the text's language written as the table has it. UPPER CASE, Title Case, lower case and
-ordinary writing of the same words therefore give the same string, and names and acronyms keep
-their capitals. This is truecasing by the most frequent written form (Lita et al., "tRuEcasIng",
+:func:`~ecs_tagger.preprocess.cleaning.canonical_case`, which leaves line starts alone), then
+every word found in the cased table of the text's language written as the table has it. UPPER
+CASE, Title Case, lower case and ordinary writing of the same words therefore give the same
+string, and names and acronyms keep their capitals. This is truecasing by the most frequent written form (Lita et al., "tRuEcasIng",
 ACL 2003, the unigram baseline), without their language model.
 
 :func:`restore_diacritics` writes the å, ä, ö and é back into a Swedish text typed without them
@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from types import MappingProxyType
 
-from ecs_tagger.preprocess.cleaning import _CANONICAL_START_RE, canonical_case, unusual_case
+from ecs_tagger.preprocess.cleaning import SENTENCE_START_RE, canonical_case, unusual_case
 
 __all__ = [
     "DATA_FILES",
@@ -130,7 +130,7 @@ def _starts(text: str) -> set[int]:
     """Offsets of the first letters of sentences and of lines."""
     return {
         match.start(1)
-        for pattern in (_CANONICAL_START_RE, _LINE_START_RE)
+        for pattern in (SENTENCE_START_RE, _LINE_START_RE)
         for match in pattern.finditer(text)
     }
 
