@@ -9,8 +9,8 @@ A :class:`Preprocessor` turns a raw project description into a :class:`Preproces
     the corpus's ``¿`` mojibake (``¿bra arbetsgivare¿`` -> ``"bra arbetsgivare"``, a free-standing
     ``¿`` -> ``–``); the ``[e-post]``/``[telefon]`` placeholders removed; soft hyphens removed;
     whitespace normalised (runs of spaces -> one space, line breaks kept, at most one blank line);
-    a line that repeats the line before it dropped (``drop_repeated_lines``: a description that
-    is its title again); line-wrap hyphens repaired (``repair_hyphens``, see
+    a line that repeats the line before it dropped (``drop_repeated_lines``, the default: a
+    description that is its title again); line-wrap hyphens repaired (``repair_hyphens``, see
     :meth:`Preprocessor.clean`).
 ``model_text``
     What the models read: the clean text, in :func:`~ecs_tagger.preprocess.cleaning.canonical_case`
@@ -18,13 +18,12 @@ A :class:`Preprocessor` turns a raw project description into a :class:`Preproces
     Title Case or no capitals, :func:`~ecs_tagger.preprocess.cleaning.unusual_case`), so that
     such writing reads like ordinary sentences; ``"always"`` puts every text in canonical case
     (the same string whatever the capitals, at a cost in accuracy on registry descriptions:
-    benchmarks/RESULTS.md). With ``true_case`` canonical case is true case
+    benchmarks/RESULTS.md). With ``true_case`` (the default) canonical case is true case
     (:func:`~ecs_tagger.preprocess.word_forms.true_case`: line starts capitalised too, names and
     acronyms written as the corpus usually writes them), still the same string whatever the
-    capitals. With
-    ``restore_diacritics`` a Swedish text typed without å, ä and ö gets them back first
-    (:func:`~ecs_tagger.preprocess.word_forms.restore_diacritics`). Always the same length as
-    ``clean``.
+    capitals. With ``restore_diacritics`` (the default) a Swedish text typed without å, ä and ö
+    gets them back first (:func:`~ecs_tagger.preprocess.word_forms.restore_diacritics`). Always
+    the same length as ``clean``.
 ``language`` / ``language_confidence``
     From :func:`ecs_tagger.preprocess.language.detect_language` on ``model_text``.
 ``lemmas``
