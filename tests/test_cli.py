@@ -93,6 +93,8 @@ def test_info_lists_areas_in_taxonomy_order() -> None:
         "industry",
     ]
     assert "training vectors 5549 texts (float32)" in done.output  # issue 18: shipped vectors
+    reads = next(line for line in lines if line.startswith("reads text"))
+    assert "unusual case in true case, diacritics restored, repeated lines dropped" in reads
 
 
 def test_info_says_which_labels_files_the_model_has_not_learned_from(

@@ -148,3 +148,14 @@ def test_settings_record_the_tables_and_other_tables_are_refused() -> None:
     stale = replace(cased, word_forms="000000000000")
     with pytest.raises(ModelError, match="word tables 000000000000"):
         Preprocessor(stale)
+
+
+def test_settings_describe_how_they_read_a_text() -> None:
+    assert PreprocessSettings.from_dict({}).describe() == "case as written"
+    assert (
+        PreprocessSettings(true_case=False, restore_diacritics=False).describe()
+        == "unusual case in canonical case, repeated lines dropped"
+    )
+    described = PreprocessSettings(canonical_case="always").describe()
+    assert described.startswith("every text in true case, diacritics restored")
+    assert described.endswith(f"(word tables {word_forms_digest()})")

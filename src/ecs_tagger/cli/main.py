@@ -418,6 +418,11 @@ def info(model: ModelOption = None) -> None:
     typer.echo(f"model version   {manifest['model_version']}")
     typer.echo(f"taxonomy        {manifest['taxonomy']['name']} ({', '.join(codes)})")
     typer.echo(f"embedding model {manifest.get('embedding_model_id', '')}")
+    preprocess = manifest.get("settings", {}).get("preprocess")
+    if preprocess is not None:
+        from ecs_tagger.preprocess import PreprocessSettings
+
+        typer.echo(f"reads text      {PreprocessSettings.from_dict(preprocess).describe()}")
     typer.echo(
         "thresholds      " + ", ".join(f"{c} {thresholds[c]:.2f}" for c in codes if c in thresholds)
     )

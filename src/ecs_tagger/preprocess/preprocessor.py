@@ -167,6 +167,22 @@ class PreprocessSettings:
         }
         return cls(**{**old, **stored})
 
+    def describe(self) -> str:
+        """How these settings read capitals, diacritics and repeated lines, in a short English
+        phrase (e.g. ``ecs-tagger info``): "unusual case in true case, diacritics restored,
+        repeated lines dropped (word tables 0093d0bb64a4)"."""
+        mode = self.canonical_case
+        case = {"never": "case as written", "unusual": "unusual case", "always": "every text"}[mode]
+        if mode != "never":
+            case += " in true case" if self.true_case else " in canonical case"
+        parts = [case]
+        if self.restore_diacritics:
+            parts.append("diacritics restored")
+        if self.drop_repeated_lines:
+            parts.append("repeated lines dropped")
+        tables = f" (word tables {self.word_forms})" if self.word_forms else ""
+        return ", ".join(parts) + tables
+
     def check_word_forms(self) -> None:
         """Raise ModelError when these settings were made with other word tables than this
         installation ships (a model trained with another version of ecs-tagger)."""
