@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ecs_tagger.preprocess.lemmas import Lexicon
 
 __all__ = [
+    "LINE_START_RE",
     "SENTENCE_START_RE",
     "canonical_case",
     "drop_repeated_lines",
@@ -204,16 +205,20 @@ def drop_repeated_lines(text: str) -> str:
 #: between them are passed over). A single line break is not a sentence start: hard-wrapped lines
 #: stay together, as :mod:`~ecs_tagger.preprocess.sentences` keeps them.
 SENTENCE_START_RE = re.compile(r"(?:^|[.!?]\s+|\n[^\S\n]*\n\s*)[\W\d_]*?([^\W\d_])")
+#: The first letter of a line (bullets, quotes, digits and spaces before it passed over): where
+#: ``canonical_case(..., line_starts=True)`` puts a capital too.
+LINE_START_RE = re.compile(r"(?:^|\n)[\W\d_]*?([^\W\d_])")
 
 
 def _one_char(char: str, mapped: str) -> str:
     return mapped if len(mapped) == 1 else char
 
 
-def canonical_case(text: str) -> str:
+def canonical_case(text: str, line_starts: bool = False) -> str:
     """`text` in one case whatever case it was written in: every letter lower-cased, then the
     first letter of the text, of each sentence (after ``.``, ``!`` or ``?`` and white space) and
-    after a blank line upper-cased.
+    after a blank line upper-cased; with `line_starts`, the first letter of every line too (a
+    title on the line above its description).
 
     UPPER CASE, Title Case, lower case and ordinary writing of the same words give the same
     string, so the tags cannot depend on how a text was capitalised. Length-preserving (a letter
@@ -226,7 +231,8 @@ def canonical_case(text: str) -> str:
         letter = match.group(1)
         return match.group(0)[:-1] + _one_char(letter, letter.upper())
 
-    return SENTENCE_START_RE.sub(capital, lowered)
+    cased = SENTENCE_START_RE.sub(capital, lowered)
+    return LINE_START_RE.sub(capital, cased) if line_starts else cased
 
 
 #: A word for `unusual_case`: letters only, at least two.

@@ -40,7 +40,12 @@ from dataclasses import dataclass, field
 from importlib import resources
 from types import MappingProxyType
 
-from ecs_tagger.preprocess.cleaning import SENTENCE_START_RE, canonical_case, unusual_case
+from ecs_tagger.preprocess.cleaning import (
+    LINE_START_RE,
+    SENTENCE_START_RE,
+    canonical_case,
+    unusual_case,
+)
 
 __all__ = [
     "DATA_FILES",
@@ -69,8 +74,6 @@ MIN_COUNT = 3
 MIN_RESTORED_WORDS, MIN_RESTORED_SHARE = 1, 0.04
 
 DATA_FILES = ("cased_words.txt", "accented_words.txt", "cased_words_en.txt")
-#: The first letter of a line (bullets, quotes, digits and spaces before it passed over).
-_LINE_START_RE = re.compile(r"(?:^|\n)[\W\d_]*?([^\W\d_])")
 
 
 def strip_diacritics(text: str) -> str:
@@ -130,7 +133,7 @@ def _starts(text: str) -> set[int]:
     """Offsets of the first letters of sentences and of lines."""
     return {
         match.start(1)
-        for pattern in (SENTENCE_START_RE, _LINE_START_RE)
+        for pattern in (SENTENCE_START_RE, LINE_START_RE)
         for match in pattern.finditer(text)
     }
 
@@ -164,6 +167,7 @@ def learn_word_forms(
             if match.start() not in starts and len(word.lower()) == len(word):
                 table[word.lower()][word] += 1
 
+    texts = [text for text in texts if text]
     names = [name for name in names if name]
     for name in names:
         if sum(c.isupper() for c in name) <= sum(c.islower() for c in name):  # not shouted
@@ -172,12 +176,9 @@ def learn_word_forms(
         for text in group:
             if text and not unusual_case(text):
                 count_cased(table, text, every_word=False)
-            if text and table is cased and any(char in "äöÄÖ" for char in text):
-                for word in _WORD_RE.findall(text.lower()):
-                    accented[strip_diacritics(word)][word] += 1
-    for name in names:
-        if any(char in "äöÄÖ" for char in name):
-            for word in _WORD_RE.findall(name.lower()):
+    for text in (*texts, *names):  # Swedish ones: with ä or ö
+        if any(char in "äöÄÖ" for char in text):
+            for word in _WORD_RE.findall(text.lower()):
                 accented[strip_diacritics(word)][word] += 1
 
     def usual(counts: Counter[str]) -> tuple[str, int, int]:
@@ -200,14 +201,7 @@ def true_case(text: str, forms: WordForms, english: bool = False) -> str:
     The result depends only on ``text.lower()`` (and `english`). Shape: str -> str of the same
     length.
     """
-    canonical = canonical_case(text)
-
-    def capital(match: re.Match[str]) -> str:
-        letter = match.group(1)
-        upper = letter.upper()
-        return match.group(0)[:-1] + (upper if len(upper) == 1 else letter)
-
-    canonical = _LINE_START_RE.sub(capital, canonical)
+    canonical = canonical_case(text, line_starts=True)
     table = forms.cased_en if english else forms.cased
 
     def written(match: re.Match[str]) -> str:
