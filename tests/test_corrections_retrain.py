@@ -179,7 +179,9 @@ def test_the_retraining_estimate_counts_the_texts_already_in_the_embedding_cache
 
     (tmp_path / "model").mkdir()  # a model folder: its identity needs no weights
     embedder = Embedder(EmbedderSettings(model=str(tmp_path / "model")), cache_directory=tmp_path)
-    tagger = SimpleNamespace(embedder=embedder, preprocessor=Preprocessor())
+    tagger = SimpleNamespace(
+        embedder=embedder, preprocessor=Preprocessor(), training_vectors=lambda: None
+    )
     texts = ["Biogas på gården.", "Vård i hemmet.", "Robotar i industrin.", "Mejeri och ost."]
     cache = EmbeddingCache(tmp_path / "embeddings", embedder.model_id, dimension=4)
     pre = tagger.preprocessor

@@ -431,10 +431,9 @@ def cached_share(tagger: Tagger, texts: list[str], *, sample: int = SAMPLE) -> f
         found = set(cache.get_many(keys))
     finally:
         cache.close()
-    vectors_of = getattr(tagger, "training_vectors", None)
-    shipped = vectors_of() if callable(vectors_of) else None
+    shipped = tagger.training_vectors()
     if shipped is not None and usable_by(shipped, embedder):
-        found |= set(keys) & set(shipped.keys)
+        found |= set(shipped.keys)
     return sum(1 for key in keys if key in found) / len(keys)
 
 
