@@ -156,15 +156,10 @@ _EMBEDDINGS: dict[Any, np.ndarray] = {}
 
 def shipped_settings() -> Any:
     """TrainSettings of the shipped model (models/default/manifest.json)."""
-    from ecs_tagger.embedding.encoder import EmbedderSettings
     from ecs_tagger.model.training import TrainSettings
-    from ecs_tagger.preprocess import PreprocessSettings
 
     manifest = json.loads((ROOT / "models" / "default" / "manifest.json").read_text("utf-8"))
-    raw = dict(manifest["settings"])
-    raw["preprocess"] = PreprocessSettings.from_dict(raw["preprocess"])
-    raw["embedder"] = EmbedderSettings(**raw["embedder"])
-    return TrainSettings(**raw)
+    return TrainSettings.from_dict(manifest["settings"])
 
 
 def documents_for(data: LabelledData, preprocess: Any) -> list[Any]:

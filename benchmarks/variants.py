@@ -23,6 +23,8 @@ cores; the other vectors come from the library's embedding cache.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -257,46 +259,41 @@ class Vectors:
         return self._folds[key]
 
     def _finetuned(self, preprocess: Any, name: str) -> list[np.ndarray]:
+        from ecs_tagger.config import cache_dir
         from ecs_tagger.embedding.encoder import Embedder
-        from ecs_tagger.embedding.finetune import (
-            TOP4_PROTOCOL,
-            FineTuneSettings,
-            embed_with_layers,
-            lower_states,
-            tune_top_layers,
-        )
+        from ecs_tagger.embedding.finetune import TOP4_PROTOCOL, EncoderTuning, FineTuneSettings
 
         settings = TOP4_PROTOCOL if name == "ft4" else FineTuneSettings()
         documents = documents_for(self.data, preprocess)
-        cleans = [d.model_text[: self.options.text_chars] for d in documents]
-        unique = list(dict.fromkeys(cleans))
-        position = {text: i for i, text in enumerate(unique)}
-        text_of_row = np.array([position[text] for text in cleans])
-        started = time.perf_counter()
+        texts = [d.model_text[: self.options.text_chars] for d in documents]
         embedder = Embedder(self.settings.embedder, use_cache=False)
-        lower = lower_states(embedder, unique, settings.cut)
-        log(
-            f"states below the tuned layers of {len(unique)} texts in {time.perf_counter() - started:.0f} s"
-        )
-        bert: Any = embedder.model[0].auto_model
-        base = bert.encoder.layer
-        labels = self.data.labels
+        # each fold's vectors are kept in the cache folder, so an interrupted run resumes
+        key = hashlib.sha256(repr((name, preprocess, settings, embedder.precision)).encode())
+        for text in texts:
+            key.update(text.encode() + b"\0")
+        for _, test in self.data.folds:
+            key.update(np.asarray(test, dtype=np.int64).tobytes())
+        store = cache_dir() / "benchmarks" / "variants-ft" / key.hexdigest()[:16]
+        store.mkdir(parents=True, exist_ok=True)
+        tuning = None
         out = []
         for fold, (train, _) in enumerate(self.data.folds):
             started = time.perf_counter()
-            text_labels = np.zeros((len(unique), labels.shape[1]), dtype=bool)
-            for row in train:
-                text_labels[text_of_row[row]] |= labels[row]
-            layers, record = tune_top_layers(
-                [base[i] for i in range(settings.cut, len(base))],
-                lower,
-                text_labels,
-                np.unique(text_of_row[train]),
-                replace(settings, seed=fold),
-                log=lambda message, f=fold: log(f"fold {f}: {message}"),
-            )
-            out.append(embed_with_layers(layers, lower, len(unique))[text_of_row])
-            record |= {"fold": fold, "total_s": round(time.perf_counter() - started, 1)}
+            saved, saved_record = store / f"fold{fold}.npy", store / f"fold{fold}.json"
+            if saved.exists() and saved_record.exists():
+                out.append(np.load(saved))
+                self.finetuning.append(json.loads(saved_record.read_text()) | {"resumed": True})
+                log(f"fold {fold}: tuned vectors from {saved}")
+                continue
+            if tuning is None:
+                tuning = EncoderTuning(embedder, texts, self.data.labels, settings, log=log)
+            out.append(tuning.fold_embeddings(fold, train))
+            record = tuning.records[-1] | {
+                "fold": fold,
+                "total_s": round(time.perf_counter() - started, 1),
+            }
+            np.save(saved, out[-1])
+            saved_record.write_text(json.dumps(record))
             self.finetuning.append(record)
             log(f"fold {fold}: fine-tuned and re-embedded in {record['total_s']:.0f} s")
         embedder.close()

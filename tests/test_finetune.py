@@ -157,3 +157,85 @@ def test_a_small_fine_tune_round_trips_through_the_adapter_file(tmp_path: Path) 
     shipped = _embedder(tmp_path, sha, precision="fp32").embed_documents(texts)
     np.testing.assert_allclose(shipped, vectors, atol=5e-3)
     assert ((shipped * base.embed_documents(texts)).sum(axis=1) < 0.99999).all()
+
+
+@pytest.fixture(scope="module")
+def tuned_tagger(small_training_frame: object, tmp_path_factory: pytest.TempPathFactory) -> Tagger:
+    """A tagger trained with the top layer fine-tuned (a few steps on the small subset), with
+    5-fold cross-validation tuning inside each fold: the training path CI can afford."""
+    from ecs_tagger.embedding.finetune import FineTuneSettings
+    from ecs_tagger.model.training import TrainSettings
+
+    settings = TrainSettings(
+        name="small-tuned",
+        inner_folds=3,
+        min_df=1,
+        embedder=EmbedderSettings(precision="fp32"),
+        finetune=FineTuneSettings(cut=11, epochs=1.0, train_tokens=64, batch_size=16),
+    )
+    embedder = Embedder(settings.embedder, cache_directory=tmp_path_factory.mktemp("cache"))
+    return Tagger.train(small_training_frame, settings=settings, embedder=embedder)  # type: ignore[arg-type]
+
+
+def test_training_with_finetune_tunes_every_fold_and_the_final_encoder(
+    tuned_tagger: Tagger,
+) -> None:
+    manifest = tuned_tagger.manifest
+    sha = manifest["settings"]["embedder"]["adapter"]
+    assert len(sha) == 64 and tuned_tagger.embedder.settings.adapter == sha
+    assert manifest["embedding_model_id"].endswith(f":top-{sha[:12]}")
+    parts = [run["part"] for run in manifest["finetuning"]["runs"]]
+    assert parts == ["all rows", *(f"fold {f}" for f in range(5))]
+    assert all(run["steps"] >= 1 for run in manifest["finetuning"]["runs"])
+    assert manifest["settings"]["finetune"]["cut"] == 11
+    from ecs_tagger.model.card import render_model_card
+
+    card = render_model_card(manifest)
+    assert "Task-tuned encoder: layers 11 and up" in card and "(5 runs)" in card
+    assert tuned_tagger.metrics is not None and 0.0 <= tuned_tagger.metrics.macro_f1 <= 1.0
+
+
+def test_tuned_model_round_trips_and_refuses_other_layers(
+    tuned_tagger: Tagger, adapter_dir: tuple[Path, str], tmp_path: Path
+) -> None:
+    folder = tuned_tagger.save(tmp_path / "model")
+    assert (folder / ADAPTER_FILE).exists()
+    before = tuned_tagger.tag_many(TEXTS)
+    loaded = Tagger.load(folder, use_cache=False)
+    assert loaded.model_version == tuned_tagger.model_version
+    assert [r.scores for r in loaded.tag_many(TEXTS)] == [r.scores for r in before]
+    # the tuned layers of another model in the folder are refused, naming the file
+    (folder / ADAPTER_FILE).write_bytes((adapter_dir[0] / ADAPTER_FILE).read_bytes())
+    with pytest.raises(ModelError, match=ADAPTER_FILE):
+        Tagger.load(folder, use_cache=False).tag_many(TEXTS)
+
+
+def test_retraining_a_tuned_model_keeps_its_layers(tuned_tagger: Tagger) -> None:
+    from ecs_tagger.coordinators.corrections import settings_of
+    from ecs_tagger.model.training import TrainSettings
+
+    settings = settings_of(tuned_tagger)
+    assert settings.finetune is None
+    assert settings.embedder.adapter == tuned_tagger.embedder.settings.adapter
+    stored = TrainSettings.from_dict(tuned_tagger.manifest["settings"])
+    assert stored.finetune is not None and stored.finetune.cut == 11
+
+
+def test_finetuning_refuses_a_quantised_or_tuned_base() -> None:
+    from ecs_tagger.embedding.finetune import tuning_texts
+
+    with pytest.raises(ValueError, match="base encoder"):
+        tuning_texts(Embedder(EmbedderSettings(quantize="int8"), use_cache=False), TEXTS, 10)
+
+
+def test_cli_names_the_fine_tuning_protocols(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from ecs_tagger.cli.main import app
+
+    result = CliRunner().invoke(
+        app, ["train", "-o", str(tmp_path / "m"), "--finetune", "top3", "--no-cross-validate"]
+    )
+    assert result.exit_code == 2
+    assert "none, top2, top4" in result.output and "--finetune" in result.output
+    assert not (tmp_path / "m").exists()

@@ -19,6 +19,7 @@ import pandas as pd
 from ecs_tagger.config import default_model_dir
 from ecs_tagger.corpus import data_hash
 from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
+from ecs_tagger.embedding.finetune import EncoderTuning, FineTuneSettings
 from ecs_tagger.embedding.precision import same_vectors
 from ecs_tagger.errors import ModelError
 from ecs_tagger.model.card import render_model_card
@@ -30,6 +31,7 @@ from ecs_tagger.model.metrics import MultiLabelReport, multilabel_report
 from ecs_tagger.model.results import STATUS_EMPTY, STATUS_OK, STATUS_TRUNCATED, TagResult
 from ecs_tagger.model.taxonomy import Taxonomy, default_taxonomy
 from ecs_tagger.model.training import (
+    PreparedData,
     TrainingSet,
     TrainSettings,
     combine_training_frames,
@@ -387,7 +389,14 @@ class Tagger:
         embedder = embedder or Embedder(settings.embedder)
         preprocessor = Preprocessor(settings.preprocess)
         clock = time.perf_counter()
-        prepared = prepare(training.texts, preprocessor, embedder, progress)
+        tuning = None
+        if settings.finetune is not None:
+            tuning, embedder, prepared = _tuned_preparation(
+                training, preprocessor, embedder, settings.finetune, progress
+            )
+            settings = replace(settings, embedder=embedder.settings)
+        else:
+            prepared = prepare(training.texts, preprocessor, embedder, progress)
         timings = {"prepare_s": round(time.perf_counter() - clock, 1)}
         manifest: dict[str, Any] = {
             "name": settings.name,
@@ -428,7 +437,12 @@ class Tagger:
             by_kind: dict[str, Any] = {}
             started = time.perf_counter()
             report, per_fold, _ = cross_validate(
-                training, prepared, settings, taxonomy.codes, by_kind=by_kind
+                training,
+                prepared,
+                settings,
+                taxonomy.codes,
+                by_kind=by_kind,
+                fold_embeddings=tuning.fold_embeddings if tuning is not None else None,
             )
             manifest["cross_validation"] = {
                 "folds": settings.cv_folds,
@@ -451,6 +465,11 @@ class Tagger:
         timings["fit_s"] = round(time.perf_counter() - clock, 1)
         if cross_validation:
             timings["cross_validation_s"] = manifest["cross_validation"]["seconds"]
+        if tuning is not None:
+            manifest["finetuning"] = {
+                "lower_states_s": tuning.lower_states_s,
+                "runs": tuning.records,
+            }
         manifest["training_time"] = timings
         manifest["thresholds"] = {
             code: float(t) for code, t in zip(taxonomy.codes, classifier.thresholds_, strict=True)
@@ -504,6 +523,23 @@ class Tagger:
             training_vectors=self._training_vectors,
             directory=self.directory,
         )
+
+
+def _tuned_preparation(
+    training: TrainingSet,
+    preprocessor: Preprocessor,
+    base: Embedder,
+    finetune: FineTuneSettings,
+    progress: ProgressCallback | None,
+) -> tuple[EncoderTuning, Embedder, PreparedData]:
+    """Preprocess the training texts, tune the encoder's top layers on every row and embed the
+    texts with the tuned encoder (as tagging will); the tuning keeps the lower states for the
+    cross-validation folds."""
+    documents = preprocessor.process_many(training.texts)
+    tuning = EncoderTuning(base, [d.model_text for d in documents], training.labels, finetune)
+    embedder = tuning.tuned_embedder()
+    embeddings = embedder.embed_documents([d.model_text for d in documents], progress=progress)
+    return tuning, embedder, PreparedData(documents, embeddings)
 
 
 def _text_list(texts: Any, method: str) -> list[Any]:

