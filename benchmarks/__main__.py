@@ -73,6 +73,12 @@ def parse(argv: list[str]) -> RunOptions:
     parser.add_argument("--setfit-minutes", type=float, default=5.0)
     parser.add_argument("--setfit-folds", type=int, default=1)
     parser.add_argument(
+        "--variant-folds",
+        type=int,
+        default=0,
+        help="variants: train and score only the first K of the 5 folds (a screen; 0: all)",
+    )
+    parser.add_argument(
         "--variants",
         default="",
         help="comma-separated variants for the variants section, e.g. "
@@ -115,6 +121,7 @@ def parse(argv: list[str]) -> RunOptions:
         variant_docs=args.variant_docs,
         setfit_minutes=0.05 if args.smoke else args.setfit_minutes,
         setfit_folds=args.setfit_folds,
+        variant_folds=args.variant_folds,
         variants=variants,
         compare_models=tuple(args.compare_model),
         command=command_line(argv),

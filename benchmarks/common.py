@@ -47,6 +47,8 @@ class RunOptions:
     onnx: str = "auto"
     speed_docs: int = 1000
     variant_docs: int = 300
+    #: the variants section trains and scores only the first this many folds (0: all 5): a screen
+    variant_folds: int = 0
     setfit_minutes: float = 12.0
     setfit_folds: int = 1
     variants: tuple[str, ...] = ()  # empty: benchmarks.variants' defaults
@@ -193,18 +195,30 @@ def embeddings_for(data: LabelledData, preprocess: Any, embedder_settings: Any) 
 
 
 # -- scoring ---------------------------------------------------------------------------------------
-def score_predictions(data: LabelledData, predicted: np.ndarray) -> dict[str, Any]:
-    """Out-of-fold report over the scored rows, and the per-fold reports, of a prediction matrix."""
+def score_predictions(
+    data: LabelledData, predicted: np.ndarray, n_folds: int | None = None
+) -> dict[str, Any]:
+    """Out-of-fold report over the scored rows, and the per-fold reports, of a prediction matrix;
+    with `n_folds`, over the test rows of the first `n_folds` folds only."""
     from ecs_tagger.model.metrics import multilabel_report
 
-    mask = data.evaluate
+    folds = data.folds[:n_folds] if n_folds else data.folds
+    mask = data.evaluate & scored_rows(data, n_folds)
     report = multilabel_report(data.codes, data.labels[mask], predicted[mask])
     per_fold = []
-    for fold, (_, test) in enumerate(data.folds):
+    for fold, (_, test) in enumerate(folds):
         scored = test[mask[test]]
         fold_report = multilabel_report(data.codes, data.labels[scored], predicted[scored])
         per_fold.append({"fold": fold, **fold_report.to_dict()})
     return {"report": report.to_dict(), "per_fold": per_fold}
+
+
+def scored_rows(data: LabelledData, n_folds: int | None = None) -> np.ndarray:
+    """Boolean mask of the rows in the test parts of the first `n_folds` folds (None or 0: all)."""
+    mask = np.zeros(len(data.labels), dtype=bool)
+    for _, test in data.folds[:n_folds] if n_folds else data.folds:
+        mask[test] = True
+    return mask
 
 
 def best_threshold(y: np.ndarray, scores: np.ndarray) -> float:

@@ -17,8 +17,12 @@ Vectors (after ``@``): ``shipped`` (default: the shipped encoder settings), ``fp
 (torch dynamic int8), and ``ft``: the encoder's top layers fine-tuned inside each fold on the rows
 of its training part (every kind; `ecs_tagger.embedding.finetune`: the states below the tuned
 layers are computed once, then each fold tunes its own copy and re-embeds every text with it), so
-fine-tuning never sees the rows it is scored on. ``ft`` costs about ten minutes a fold on two
-cores; the other vectors come from the library's embedding cache.
+fine-tuning never sees the rows it is scored on; ``ft4`` is the protocol of issue 20 (top 4 layers,
+3 epochs, 256 tokens), ``ft4d10`` and ``ft4d8`` the same on a shallower encoder (the layers above
+10 or 8 dropped: faster to run). ``ft`` costs about ten minutes a fold on two cores, ``ft4`` about
+25 (bf16 autocast on an AVX-512/bf16 CPU); each fold's tuned vectors are kept beside results.json
+(``benchmarks/.variants-ft``, git-ignored), so an interrupted run resumes. The other vectors come from the
+library's embedding cache.
 """
 
 from __future__ import annotations
@@ -40,8 +44,10 @@ from benchmarks.common import (
     log,
     rows_in_rounds,
     score_predictions,
+    scored_rows,
     shipped_settings,
 )
+from ecs_tagger.embedding.finetune import TOP4_PROTOCOL
 
 #: Row kinds (`corpus_training_frames`): the labelled sources, their English parallels, titles.
 LABELLED_KINDS = ("projektbanken", "swecris_kth")
@@ -140,7 +146,12 @@ VECTORS = {
     "int8": "encoder in torch dynamic int8",
     "ft": "encoder's top layers fine-tuned inside each fold",
     "ft4": "encoder's top 4 layers fine-tuned inside each fold, 3 epochs (issue 20's protocol)",
+    "ft4d10": "ft4 on an encoder of 10 layers (layers 7-10 tuned, 11-12 dropped)",
+    "ft4d8": "ft4 on an encoder of 8 layers (layers 5-8 tuned, 9-12 dropped)",
 }
+#: The tuning protocol of each fine-tuned kind of vectors.
+TUNING = {"ft4": TOP4_PROTOCOL, "ft4d10": replace(TOP4_PROTOCOL, cut=6, depth=10)}
+TUNING["ft4d8"] = replace(TOP4_PROTOCOL, cut=4, depth=8)
 #: What a full run and a smoke run cross-validate unless --variants says otherwise.
 DEFAULT_VARIANTS = (
     "baseline",
@@ -229,6 +240,8 @@ class Vectors:
         self.settings = shipped_settings()
         self.finetuning: list[dict[str, Any]] = []
         self._folds: dict[str, list[np.ndarray]] = {}
+        #: the folds trained and scored (the first `options.variant_folds`, or all)
+        self.folds = data.folds[: options.variant_folds] if options.variant_folds else data.folds
 
     def preprocess(self, variant: Variant) -> Any:
         """The preprocessing settings of a variant."""
@@ -255,29 +268,28 @@ class Vectors:
                 elif name == "int8":
                     embedder = replace(embedder, quantize="int8")
                 vectors = embeddings_for(self.data, preprocess, embedder)
-                self._folds[key] = [vectors] * len(self.data.folds)
+                self._folds[key] = [vectors] * len(self.folds)
         return self._folds[key]
 
     def _finetuned(self, preprocess: Any, name: str) -> list[np.ndarray]:
-        from ecs_tagger.config import cache_dir
         from ecs_tagger.embedding.encoder import Embedder
-        from ecs_tagger.embedding.finetune import TOP4_PROTOCOL, EncoderTuning, FineTuneSettings
+        from ecs_tagger.embedding.finetune import EncoderTuning, FineTuneSettings
 
-        settings = TOP4_PROTOCOL if name == "ft4" else FineTuneSettings()
+        settings = TUNING.get(name, FineTuneSettings())
         documents = documents_for(self.data, preprocess)
         texts = [d.model_text[: self.options.text_chars] for d in documents]
         embedder = Embedder(self.settings.embedder, use_cache=False)
-        # each fold's vectors are kept in the cache folder, so an interrupted run resumes
+        # each fold's vectors are kept beside results.json, so an interrupted run resumes
         key = hashlib.sha256(repr((name, preprocess, settings, embedder.precision)).encode())
         for text in texts:
             key.update(text.encode() + b"\0")
         for _, test in self.data.folds:
             key.update(np.asarray(test, dtype=np.int64).tobytes())
-        store = cache_dir() / "benchmarks" / "variants-ft" / key.hexdigest()[:16]
+        store = self.options.out_dir / ".variants-ft" / key.hexdigest()[:16]
         store.mkdir(parents=True, exist_ok=True)
         tuning = None
         out = []
-        for fold, (train, _) in enumerate(self.data.folds):
+        for fold, (train, _) in enumerate(self.folds):
             started = time.perf_counter()
             saved, saved_record = store / f"fold{fold}.npy", store / f"fold{fold}.json"
             if saved.exists() and saved_record.exists():
@@ -399,7 +411,7 @@ def run_variant(name: str, data: LabelledData, vectors: Vectors, smoke: bool) ->
     kinds = np.asarray(data.training.kinds)
     # title copies of the records trained on (a short-text head learns from them too)
     titles = (kinds == "title") & (training_weights(data, replace(variant, train_kinds=KINDS)) > 0)
-    for fold, (train, test) in enumerate(data.folds):
+    for fold, (train, test) in enumerate(vectors.folds):
         train = train[(weights[train] > 0) | (titles[train] & (variant.short_text_chars > 0))]
         prepared = PreparedData(documents, fold_vectors[fold])
         if variant.neighbours:
@@ -421,15 +433,20 @@ def run_variant(name: str, data: LabelledData, vectors: Vectors, smoke: bool) ->
         for kind, thresholds in per_kind.items():
             rows = text_kind[test] == kind
             predicted[test[rows]] = probabilities[rows] >= thresholds
-    scores = score_predictions(data, predicted)
+    n_folds = len(vectors.folds)
+    scores = score_predictions(data, predicted, n_folds)
     seconds = round(time.perf_counter() - started, 1)
     log(f"{name}: macro-F1 {scores['report']['macro_f1']:.3f} ({seconds:.0f} s)")
+    if n_folds < len(data.folds):
+        scope = "fold 1" if n_folds == 1 else f"folds 1-{n_folds}"
+        description += f" (screen: {scope} of {len(data.folds)} only)"
     return {
         "description": description,
         "variant": asdict(variant),
         "seconds": seconds,
+        "folds_scored": n_folds,
         **scores,
-        "by_kind": kind_reports(data.training, predicted, data.codes),
+        "by_kind": kind_reports(data.training, predicted, data.codes, scored_rows(data, n_folds)),
     }
 
 
@@ -442,8 +459,11 @@ def run_variants(options: RunOptions) -> dict[str, Any]:
         "rows": {kind: int((data.training.kinds == kind).sum()) for kind in KINDS},
         "variants": {},
     }
+    n_folds = len(vectors.folds)
+    scope = "fold 1" if n_folds == 1 else f"folds 1-{n_folds}"
     for name in names:
-        out["variants"][name] = run_variant(name, data, vectors, options.smoke)
+        key = f"{name} [{scope} of {len(data.folds)}]" if n_folds < len(data.folds) else name
+        out["variants"][key] = run_variant(name, data, vectors, options.smoke)
     if vectors.finetuning:
         out["finetuning"] = vectors.finetuning
     return out

@@ -134,6 +134,26 @@ def _no_real_results_touched() -> None:
     assert before == after, "the smoke run must not rewrite benchmarks/RESULTS.md"
 
 
+def test_a_variant_screen_scores_only_its_folds(corpus_root: Path, tmp_path: Path) -> None:
+    """`--variant-folds 1` trains and scores fold 1 alone, and says so in the row's name."""
+    from benchmarks.common import labelled_data, scored_rows
+
+    out = tmp_path / "bench"
+    env = dict(os.environ, ECS_TAGGER_CORPUS=str(corpus_root), PYTHONPATH=str(ROOT))
+    command = [sys.executable, "-m", "benchmarks", "--smoke", "--out-dir", str(out)]
+    command += ["--only", "variants", "--variants", "baseline", "--variant-folds", "1"]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-4000:]
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    record = results["sections"]["variants"]["data"]["variants"]["baseline [fold 1 of 5]"]
+    data = labelled_data(25, titles="score")
+    scored = int((data.evaluate & scored_rows(data, 1)).sum())
+    assert 0 < scored < int(data.evaluate.sum())
+    assert record["folds_scored"] == 1 and len(record["per_fold"]) == 1
+    assert record["report"]["n_documents"] == scored
+    assert "fold 1 of 5 only" in record["description"]
+
+
 def test_seeded_earlier_reviews_agree_with_the_tagger(
     registry: object, small_tagger: object
 ) -> None:

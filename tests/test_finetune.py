@@ -239,3 +239,22 @@ def test_cli_names_the_fine_tuning_protocols(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "none, top2, top4" in result.output and "--finetune" in result.output
     assert not (tmp_path / "m").exists()
+
+
+def test_a_shallower_tuned_encoder_drops_the_layers_above(tmp_path: Path) -> None:
+    """An adapter saved with `drops_above` ends the encoder: layers 8-9 tuned, 10-11 removed."""
+    import copy
+
+    layers = Embedder(use_cache=False).model[0].auto_model.encoder.layer
+    tuned = [copy.deepcopy(layers[8]), copy.deepcopy(layers[9])]
+    sha = save_adapter(tuned, 8, tmp_path / ADAPTER_FILE, drops_above=True)
+    shallow = _embedder(tmp_path, sha, precision="fp32")
+    bert = shallow.model[0].auto_model
+    assert len(bert.encoder.layer) == 10 and bert.config.num_hidden_layers == 10
+    full = Embedder(EmbedderSettings(precision="fp32"), use_cache=False)
+    cosine = (shallow.embed_documents(TEXTS) * full.embed_documents(TEXTS)).sum(axis=1)
+    assert (cosine < 0.999).all()
+    # without the mark, layers that do not reach the top are refused (test above)
+    plain = save_adapter(tuned, 8, tmp_path / "plain.safetensors")
+    with pytest.raises(ModelError, match="do not end at the top"):
+        apply_adapter(Embedder(use_cache=False).model, tmp_path / "plain.safetensors", plain)

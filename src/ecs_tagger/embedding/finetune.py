@@ -50,6 +50,9 @@ class FineTuneSettings:
     #: sqrt((1 - p) / p); "capped" is min((1 - p) / p, 10)
     pos_weight: str = "sqrt"
     seed: int = 0
+    #: layers the tuned encoder keeps: layers [cut, depth) are trained and those from `depth` up
+    #: dropped (a shallower, faster encoder); 0 keeps every layer
+    depth: int = 0
 
 
 #: The protocol of the tagger issue (issue 20) that lifted an embedding-only head on the
@@ -280,8 +283,11 @@ def embed_with_layers(
     return doc / np.maximum(np.linalg.norm(doc, axis=1, keepdims=True), 1e-12)
 
 
-def save_adapter(layers: Sequence[Any], cut: int, path: Path) -> str:
-    """Write the tuned layers (float32 safetensors, with their layer indices); return the sha256."""
+def save_adapter(layers: Sequence[Any], cut: int, path: Path, *, drops_above: bool = False) -> str:
+    """Write the tuned layers (float32 safetensors, with their layer indices); return the sha256.
+
+    With `drops_above`, the encoder the layers are applied to ends with them: its layers above
+    are removed (`FineTuneSettings.depth`)."""
     from safetensors.torch import save_file
 
     tensors = {
@@ -289,12 +295,16 @@ def save_adapter(layers: Sequence[Any], cut: int, path: Path) -> str:
         for i, layer in enumerate(layers)
         for name, value in layer.state_dict().items()
     }
-    save_file(tensors, str(path), metadata={"cut": str(cut), "layers": str(len(layers))})
+    metadata = {"cut": str(cut), "layers": str(len(layers))}
+    if drops_above:
+        metadata["drops_above"] = "1"
+    save_file(tensors, str(path), metadata=metadata)
     return file_sha256(path)
 
 
 def apply_adapter(model: Any, path: Path, expected_sha256: str) -> None:
-    """Replace the top layers of a SentenceTransformer (in place) by the ones in `path`.
+    """Replace the top layers of a SentenceTransformer (in place) by the ones in `path` (and, for
+    a file saved with `drops_above`, remove the layers above them).
 
     Refused (ModelError) when the file is missing, its sha256 differs from `expected_sha256`, or its
     tensors do not fit the model's layers.
@@ -315,7 +325,9 @@ def apply_adapter(model: Any, path: Path, expected_sha256: str) -> None:
     with safe_open(str(path), framework="pt") as handle:
         metadata = handle.metadata() or {}
         cut, count = int(metadata.get("cut", -1)), int(metadata.get("layers", 0))
-        if cut < 0 or count < 1 or cut + count != len(bert.encoder.layer):
+        total = len(bert.encoder.layer)
+        fits = cut + count <= total if metadata.get("drops_above") == "1" else cut + count == total
+        if cut < 0 or count < 1 or not fits:
             raise ModelError(
                 f"encoder adapter {path} holds layers {cut}..{cut + count - 1}, which do not end "
                 f"at the top of this encoder ({len(bert.encoder.layer)} layers)"
@@ -333,6 +345,9 @@ def apply_adapter(model: Any, path: Path, expected_sha256: str) -> None:
             raise ModelError(f"encoder adapter {path} does not fit this encoder: {error}") from None
         layer.eval()
         bert.encoder.layer[index] = layer.to(torch.float32)
+    if cut + count < len(bert.encoder.layer):
+        bert.encoder.layer = torch.nn.ModuleList(list(bert.encoder.layer)[: cut + count])
+        bert.config.num_hidden_layers = cut + count
 
 
 def adapter_record(path: Path) -> dict[str, Any]:
@@ -381,10 +396,15 @@ def tune_on_rows(
     texts of `rows` (indices into `labels`, rows × areas boolean; a text repeated on several rows
     takes the union of their areas). Returns the tuned layers and a training record."""
     base = embedder.model[0].auto_model.encoder.layer
+    top = settings.depth or len(base)
+    if not settings.cut < top <= len(base):
+        raise ValueError(
+            f"fine-tuning layers {settings.cut} up to {top} of an encoder of {len(base)} layers"
+        )
     text_labels = np.zeros((tuning.n_texts, labels.shape[1]), dtype=bool)
     np.logical_or.at(text_labels, tuning.text_of_row[rows], labels[rows])
     return tune_top_layers(
-        [base[i] for i in range(settings.cut, len(base))],
+        [base[i] for i in range(settings.cut, top)],
         tuning.lower,
         text_labels,
         np.unique(tuning.text_of_row[rows]),
@@ -400,12 +420,15 @@ def row_vectors(layers: Sequence[Any], tuning: TuningTexts, precision: str = "fp
     return embed_with_layers(layers, tuning.lower, tuning.n_texts, precision)[tuning.text_of_row]
 
 
-def store_adapter(layers: Sequence[Any], cut: int, directory: Path) -> tuple[Path, str]:
-    """Save tuned layers under `directory`/<sha256>/ADAPTER_FILE (content-addressed, so a folder
-    is never rewritten with other layers); returns that folder and the file's sha256."""
+def store_adapter(
+    layers: Sequence[Any], cut: int, directory: Path, *, drops_above: bool = False
+) -> tuple[Path, str]:
+    """Save tuned layers (`save_adapter`) under `directory`/<sha256>/ADAPTER_FILE
+    (content-addressed, so a folder is never rewritten with other layers); returns that folder and
+    the file's sha256."""
     directory.mkdir(parents=True, exist_ok=True)
     staging = directory / f".{ADAPTER_FILE}.{time.time_ns()}"
-    sha = save_adapter(layers, cut, staging)
+    sha = save_adapter(layers, cut, staging, drops_above=drops_above)
     folder = directory / sha
     folder.mkdir(exist_ok=True)
     staging.replace(folder / ADAPTER_FILE)
@@ -435,6 +458,8 @@ class EncoderTuning:
         self.log = log if log is not None else LOGGER.info
         self.records: list[dict[str, Any]] = []
         started = time.perf_counter()
+        #: layers of the base encoder
+        self.base_layers = len(base.model[0].auto_model.encoder.layer)
         self.tuning = tuning_texts(base, texts, settings.cut)
         self.lower_states_s = round(time.perf_counter() - started, 1)
         self.log(
@@ -466,7 +491,10 @@ class EncoderTuning:
         rows = np.arange(len(self.labels)) if rows is None else rows
         layers = self._tune(rows, self.settings.seed, "all rows")
         folder, sha = store_adapter(
-            layers, self.settings.cut, Path(self.base.cache_directory) / "adapters"
+            layers,
+            self.settings.cut,
+            Path(self.base.cache_directory) / "adapters",
+            drops_above=self.settings.cut + len(layers) < self.base_layers,
         )
         return Embedder(
             replace(self.base.settings, adapter=sha),

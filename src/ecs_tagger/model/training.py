@@ -286,14 +286,20 @@ def training_folds(
 
 
 def kind_reports(
-    training: TrainingSet, predicted: np.ndarray, codes: tuple[str, ...]
+    training: TrainingSet,
+    predicted: np.ndarray,
+    codes: tuple[str, ...],
+    rows: np.ndarray | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Out-of-fold reports per row kind (every row is predicted by the fold that held it out)."""
+    """Out-of-fold reports per row kind (every row is predicted by the fold that held it out);
+    `rows` (a boolean mask), when given, limits them to those rows."""
     if training.kinds is None:
         return {}
     out = {}
     for kind in sorted(set(training.kinds) - {""}):
         mask = training.kinds == kind
+        if rows is not None:
+            mask &= rows
         out[kind] = multilabel_report(codes, training.labels[mask], predicted[mask]).to_dict()
     return out
 
