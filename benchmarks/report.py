@@ -301,12 +301,13 @@ def _variants(sections: dict[str, Any]) -> list[str]:
             "Fine-tuning (`ft`): the encoder's top layers trained inside each fold on the rows of its "
             "training part, then every text re-embedded with them:",
             "",
-            "| fold | pieces | steps | training s | fold total s | loss first → last |",
+            "| run | pieces | steps | training s | run total s | loss first → last |",
             "| --- | --- | --- | --- | --- | --- |",
         ]
         for record in data["finetuning"]:
+            run = record.get("part", f"fold {record.get('fold', '?')}")
             out.append(
-                f"| {record['fold']} | {record['pieces']} | {record['steps']} | "
+                f"| {run} | {record['pieces']} | {record['steps']} | "
                 f"{_f(record['seconds'], 0)} | {_f(record['total_s'], 0)} | "
                 f"{record['loss_first']:.3f} → {record['loss_last']:.3f} |"
             )

@@ -47,7 +47,7 @@ from benchmarks.common import (
     scored_rows,
     shipped_settings,
 )
-from ecs_tagger.embedding.finetune import TOP4_PROTOCOL
+from ecs_tagger.embedding.finetune import TOP4_PROTOCOL, FineTuneSettings
 
 #: Row kinds (`corpus_training_frames`): the labelled sources, their English parallels, titles.
 LABELLED_KINDS = ("projektbanken", "swecris_kth")
@@ -72,6 +72,7 @@ class Variant:
     short_text_chars: int = 0  # a short-text head for texts shorter than this (0: none)
     short_title_weight: float = 1.0  # weight of the title copies in the short-text head
     neighbours: int = 0  # k of the neighbour-vote signal (0: none)
+    crossfit: bool = False  # the stacker learns from cross-fitted tuned vectors (ft vectors only)
     vectors: str = "shipped"
 
 
@@ -131,6 +132,11 @@ MODIFIERS: dict[str, tuple[dict[str, Any], str]] = {
     "short-head-w2": (
         {"short_text_chars": 200, "short_title_weight": 2.0},
         "the short-text head with the title-only copies at weight 2",
+    ),
+    "crossfit": (
+        {"crossfit": True},
+        "the stacker learns from cross-fitted tuned vectors: each training row's vector from an "
+        "encoder tuned on the other half of the fold's training part (2 halves by group)",
     ),
     "knn": (
         {"neighbours": 50},
@@ -240,6 +246,7 @@ class Vectors:
         self.settings = shipped_settings()
         self.finetuning: list[dict[str, Any]] = []
         self._folds: dict[str, list[np.ndarray]] = {}
+        self._tunings: dict[str, Any] = {}
         #: the folds trained and scored (the first `options.variant_folds`, or all)
         self.folds = data.folds[: options.variant_folds] if options.variant_folds else data.folds
 
@@ -271,44 +278,96 @@ class Vectors:
                 self._folds[key] = [vectors] * len(self.folds)
         return self._folds[key]
 
-    def _finetuned(self, preprocess: Any, name: str) -> list[np.ndarray]:
-        from ecs_tagger.embedding.encoder import Embedder
-        from ecs_tagger.embedding.finetune import EncoderTuning, FineTuneSettings
+    def _store(self, preprocess: Any, name: str, texts: list[str]) -> Any:
+        """Where the tuned vectors of `name` over `texts` are kept (beside results.json), so an
+        interrupted run resumes."""
+        from ecs_tagger.embedding.precision import resolve_precision
 
         settings = TUNING.get(name, FineTuneSettings())
-        documents = documents_for(self.data, preprocess)
-        texts = [d.model_text[: self.options.text_chars] for d in documents]
-        embedder = Embedder(self.settings.embedder, use_cache=False)
-        # each fold's vectors are kept beside results.json, so an interrupted run resumes
-        key = hashlib.sha256(repr((name, preprocess, settings, embedder.precision)).encode())
+        precision = resolve_precision(self.settings.embedder.precision, "none")
+        key = hashlib.sha256(repr((name, preprocess, settings, precision)).encode())
         for text in texts:
             key.update(text.encode() + b"\0")
         for _, test in self.data.folds:
             key.update(np.asarray(test, dtype=np.int64).tobytes())
         store = self.options.out_dir / ".variants-ft" / key.hexdigest()[:16]
         store.mkdir(parents=True, exist_ok=True)
-        tuning = None
+        return store
+
+    def _tuned(self, store: Any, part: str, texts: list[str], name: str, tune: Any) -> np.ndarray:
+        """The vectors saved as `part` in `store`, else `tune(tuning)`'s (then saved)."""
+        from ecs_tagger.embedding.encoder import Embedder
+        from ecs_tagger.embedding.finetune import EncoderTuning
+
+        saved, saved_record = store / f"{part}.npy", store / f"{part}.json"
+        if saved.exists() and saved_record.exists():
+            self.finetuning.append(json.loads(saved_record.read_text()) | {"resumed": True})
+            log(f"{part}: tuned vectors from {saved}")
+            return np.load(saved)
+        if name not in self._tunings:
+            embedder = Embedder(self.settings.embedder, use_cache=False)
+            settings = TUNING.get(name, FineTuneSettings())
+            self._tunings[name] = EncoderTuning(
+                embedder, texts, self.data.labels, settings, log=log
+            )
+        tuning = self._tunings[name]
+        started = time.perf_counter()
+        vectors = tune(tuning)
+        record = tuning.records[-1] | {"total_s": round(time.perf_counter() - started, 1)}
+        np.save(saved, vectors)
+        saved_record.write_text(json.dumps(record))
+        self.finetuning.append(record)
+        log(f"{part}: fine-tuned and re-embedded in {record['total_s']:.0f} s")
+        return vectors
+
+    def _texts(self, preprocess: Any) -> list[str]:
+        documents = documents_for(self.data, preprocess)
+        return [d.model_text[: self.options.text_chars] for d in documents]
+
+    def _finetuned(self, preprocess: Any, name: str) -> list[np.ndarray]:
+        texts = self._texts(preprocess)
+        store = self._store(preprocess, name, texts)
+        return [
+            self._tuned(
+                store,
+                f"fold{fold}",
+                texts,
+                name,
+                lambda t, f=fold, r=train: t.fold_embeddings(f, r),
+            )
+            for fold, (train, _) in enumerate(self.folds)
+        ]
+
+    def crossfit(self, variant: Variant) -> list[np.ndarray]:
+        """Per fold, each training row's vector from an encoder tuned on the other half of the
+        fold's training part (2 halves, whole groups, stratified on "has any area"); the other
+        rows keep the fold's vectors. For the stacker (`AreaFeatures.stack_embeddings`)."""
+        from ecs_tagger.model.classifier import folds_for
+
+        if not variant.vectors.startswith("ft"):
+            raise ValueError("crossfit needs fine-tuned vectors (@ft, @ft4, ...)")
+        fold_vectors = self(variant)
+        preprocess = self.preprocess(variant)
+        texts = self._texts(preprocess)
+        store = self._store(preprocess, variant.vectors, texts)
+        labels, groups = self.data.labels, self.data.training.groups
         out = []
         for fold, (train, _) in enumerate(self.folds):
-            started = time.perf_counter()
-            saved, saved_record = store / f"fold{fold}.npy", store / f"fold{fold}.json"
-            if saved.exists() and saved_record.exists():
-                out.append(np.load(saved))
-                self.finetuning.append(json.loads(saved_record.read_text()) | {"resumed": True})
-                log(f"fold {fold}: tuned vectors from {saved}")
-                continue
-            if tuning is None:
-                tuning = EncoderTuning(embedder, texts, self.data.labels, settings, log=log)
-            out.append(tuning.fold_embeddings(fold, train))
-            record = tuning.records[-1] | {
-                "fold": fold,
-                "total_s": round(time.perf_counter() - started, 1),
-            }
-            np.save(saved, out[-1])
-            saved_record.write_text(json.dumps(record))
-            self.finetuning.append(record)
-            log(f"fold {fold}: fine-tuned and re-embedded in {record['total_s']:.0f} s")
-        embedder.close()
+            stack = fold_vectors[fold].copy()
+            halves = folds_for(labels[train].any(axis=1), groups[train], 2, 0)
+            for half, (inner_train, inner_test) in enumerate(halves):
+                rows, seed = train[inner_train], 1000 + 10 * fold + half
+                vectors = self._tuned(
+                    store,
+                    f"crossfit{fold}-{half}",
+                    texts,
+                    variant.vectors,
+                    lambda t, r=rows, s=seed, f=fold, h=half: t.vectors_tuned_on(
+                        r, s, f"fold {f}, half {h}"
+                    ),
+                )
+                stack[train[inner_test]] = vectors[train[inner_test]]
+            out.append(stack)
         return out
 
 
@@ -386,10 +445,10 @@ def run_variant(name: str, data: LabelledData, vectors: Vectors, smoke: bool) ->
 
     variant, description = parse_variant(name)
     if variant.neighbours and (
-        variant.short_text_chars or variant.kind_thresholds or variant.context
+        variant.short_text_chars or variant.kind_thresholds or variant.context or variant.crossfit
     ):
         raise ValueError(
-            f"{name}: knn does not combine with short-head, kind-thresholds or context"
+            f"{name}: knn does not combine with short-head, kind-thresholds, context or crossfit"
         )
     base = vectors.settings
     settings = replace(
@@ -402,6 +461,7 @@ def run_variant(name: str, data: LabelledData, vectors: Vectors, smoke: bool) ->
         short_title_weight=variant.short_title_weight,
     )
     fold_vectors = vectors(variant)
+    stack_vectors = vectors.crossfit(variant) if variant.crossfit else None
     documents = documents_for(data, vectors.preprocess(variant))
     weights = training_weights(data, variant)
     labels, groups = data.labels, data.training.groups
@@ -413,7 +473,9 @@ def run_variant(name: str, data: LabelledData, vectors: Vectors, smoke: bool) ->
     titles = (kinds == "title") & (training_weights(data, replace(variant, train_kinds=KINDS)) > 0)
     for fold, (train, test) in enumerate(vectors.folds):
         train = train[(weights[train] > 0) | (titles[train] & (variant.short_text_chars > 0))]
-        prepared = PreparedData(documents, fold_vectors[fold])
+        prepared = PreparedData(
+            documents, fold_vectors[fold], None if stack_vectors is None else stack_vectors[fold]
+        )
         if variant.neighbours:
             train = train[weights[train] > 0]
             probabilities, thresholds = _fit_predict_with_neighbours(

@@ -155,3 +155,27 @@ def test_short_text_head_needs_lengths() -> None:
         routed.predict_proba(AreaFeatures(X.embeddings, X.lexical))
     with pytest.raises(ValueError, match="short_text_chars"):
         AreaClassifier(inner_folds=3).fit(X, Y).fit_short_head(X, Y)
+
+
+def test_stack_embeddings_set_the_stackers_trust_in_the_embedding_signal() -> None:
+    """Training vectors that give away their labels (as an encoder tuned on those very rows
+    would) make the stacker trust the embedding signal; cross-fitted vectors that carry nothing
+    make it lean on the lexical signal, while the final embedding head still learns from
+    `embeddings`."""
+    X, Y = _synthetic()
+    rng = np.random.default_rng(1)
+    leaky = X.embeddings.copy()
+    leaky[:, 1] += 4.0 * Y[:, 1]  # area 1 shows in the training vectors only
+    honest = rng.normal(size=X.embeddings.shape).astype(np.float32)
+    overfit = AreaClassifier(inner_folds=3).fit(AreaFeatures(leaky, X.lexical), Y)
+    crossfit = AreaClassifier(inner_folds=3).fit(
+        AreaFeatures(leaky, X.lexical, None, None, honest), Y
+    )
+    # weight of the embedding signal (its logit) and of the lexical one in area 1's stacker
+    assert crossfit.stack_coef_[1, 0] < 0.25 * overfit.stack_coef_[1, 0]
+    assert crossfit.stack_coef_[1, 1] > overfit.stack_coef_[1, 1]
+    np.testing.assert_array_equal(crossfit.embedding_coef_, overfit.embedding_coef_)
+    # the stacking view swaps the vectors; subsets keep them row for row
+    features = AreaFeatures(leaky, X.lexical, None, None, honest)
+    np.testing.assert_array_equal(features.for_stacking().embeddings, honest)
+    np.testing.assert_array_equal(features.subset(np.arange(5)).stack_embeddings, honest[:5])

@@ -479,7 +479,12 @@ class EncoderTuning:
 
     def fold_embeddings(self, fold: int, rows: np.ndarray) -> np.ndarray:
         """Vectors of every row (rows × dimensions) through layers tuned on `rows` alone."""
-        layers = self._tune(rows, self.settings.seed + fold, f"fold {fold}")
+        return self.vectors_tuned_on(rows, self.settings.seed + fold, f"fold {fold}")
+
+    def vectors_tuned_on(self, rows: np.ndarray, seed: int, what: str) -> np.ndarray:
+        """Vectors of every row (rows × dimensions) through layers tuned on `rows` alone with
+        `seed`; `what` names the run in the log and in `records`."""
+        layers = self._tune(rows, seed, what)
         return row_vectors(layers, self.tuning, self.base.precision)
 
     def tuned_embedder(self, rows: np.ndarray | None = None) -> Any:

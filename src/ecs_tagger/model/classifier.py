@@ -13,7 +13,7 @@ F1-best thresholds fall on the main head's, so `predict_proba(X) >= thresholds_`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,12 +28,20 @@ _THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 class AreaFeatures:
     """The views of a set of documents: dense embeddings, sparse lexical features and, optionally,
     the text's kind (`context`: one row per document, see `ecs_tagger.model.features.text_context`)
-    and the length of each clean text in characters (`lengths`, for a short-text head)."""
+    and the length of each clean text in characters (`lengths`, for a short-text head).
+
+    `stack_embeddings` (training only, same shape as `embeddings`): each row's vector from an
+    encoder that was not tuned on that row (cross-fitting, as in double machine learning,
+    Chernozhukov et al. 2018). The inner out-of-fold scores the stacker and the thresholds learn
+    from then use them in place of `embeddings`, so that a tuned encoder's fit to its own training
+    rows does not make the stacker over-trust the embedding signal; the final heads still learn
+    from `embeddings`."""
 
     embeddings: np.ndarray
     lexical: sp.csr_matrix
     context: np.ndarray | None = None
     lengths: np.ndarray | None = None
+    stack_embeddings: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.embeddings.shape[0])
@@ -41,7 +49,14 @@ class AreaFeatures:
     def subset(self, rows: np.ndarray) -> AreaFeatures:
         context = None if self.context is None else self.context[rows]
         lengths = None if self.lengths is None else self.lengths[rows]
-        return AreaFeatures(self.embeddings[rows], self.lexical[rows], context, lengths)
+        stack = None if self.stack_embeddings is None else self.stack_embeddings[rows]
+        return AreaFeatures(self.embeddings[rows], self.lexical[rows], context, lengths, stack)
+
+    def for_stacking(self) -> AreaFeatures:
+        """These features with `stack_embeddings` (when given) as the embeddings."""
+        if self.stack_embeddings is None:
+            return self
+        return replace(self, embeddings=self.stack_embeddings, stack_embeddings=None)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -225,14 +240,15 @@ class AreaClassifier(ClassifierMixin, BaseEstimator):
             self.oof_probabilities_[:, area] = float(y.all())
             return
         oof = np.zeros((len(y), 2))
+        inner = X.for_stacking()
         for train, test in folds_for(y, groups, self.inner_folds, self.random_state):
             w = None if weight is None else weight[train]
-            emb, lex = self._fit_base(X.subset(train), y[train], w)
+            emb, lex = self._fit_base(inner.subset(train), y[train], w)
             if emb is None or lex is None:
                 oof[test] = 0.0
                 continue
             oof[test, 0] = (
-                emb.decision_function(X.embeddings[test]) if self.signals != "lexical" else 0
+                emb.decision_function(inner.embeddings[test]) if self.signals != "lexical" else 0
             )
             oof[test, 1] = (
                 lex.decision_function(X.lexical[test]) if self.signals != "embedding" else 0

@@ -159,6 +159,8 @@ class PreparedData:
 
     documents: list[PreprocessedText]
     embeddings: np.ndarray
+    #: each row's vector from an encoder not tuned on it, for the stacker (`AreaFeatures`)
+    stack_embeddings: np.ndarray | None = None
 
 
 def prepare(
@@ -187,6 +189,7 @@ def features_for(
         lexical.transform([d.lemmas for d in documents]),
         document_context(documents) if settings.context else None,
         document_lengths(documents),
+        None if prepared.stack_embeddings is None else prepared.stack_embeddings[rows],
     )
 
 
@@ -239,6 +242,7 @@ def fit_classifier(
         lexical.transform(lemmas),
         document_context(documents) if settings.context else None,
         document_lengths(documents),
+        None if prepared.stack_embeddings is None else prepared.stack_embeddings[rows],
     )
     classifier = new_classifier(settings)
     classifier.fit(features, labels[rows], sample_weight=weights[rows], groups=groups[rows])
@@ -318,7 +322,7 @@ def cross_validate(
     labelled sources, English parallels, title copies), every row predicted by the fold holding it.
     `fold_embeddings(fold, train_rows)`, when given, returns the vectors of every row (rows ×
     dimensions) that fold uses in place of `prepared.embeddings` (an encoder tuned on the fold's
-    training part, `finetune_fold_embeddings`).
+    training part, `EncoderTuning.fold_embeddings`).
 
     Folds keep each group together and are stratified on "has any area"; every step that learns
     (vocabulary, classifiers, stacking, thresholds) is fitted inside the training part of each fold.
