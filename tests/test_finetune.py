@@ -172,6 +172,7 @@ def tuned_tagger(small_training_frame: object, tmp_path_factory: pytest.TempPath
         min_df=1,
         embedder=EmbedderSettings(precision="fp32"),
         finetune=FineTuneSettings(cut=11, epochs=1.0, train_tokens=64, batch_size=16),
+        crossfit=True,
     )
     embedder = Embedder(settings.embedder, cache_directory=tmp_path_factory.mktemp("cache"))
     return Tagger.train(small_training_frame, settings=settings, embedder=embedder)  # type: ignore[arg-type]
@@ -258,3 +259,20 @@ def test_a_shallower_tuned_encoder_drops_the_layers_above(tmp_path: Path) -> Non
     plain = save_adapter(tuned, 8, tmp_path / "plain.safetensors")
     with pytest.raises(ModelError, match="do not end at the top"):
         apply_adapter(Embedder(use_cache=False).model, tmp_path / "plain.safetensors", plain)
+
+
+def test_cross_fitted_vectors_come_from_the_fold_that_held_each_row_out() -> None:
+    from ecs_tagger.embedding.finetune import EncoderTuning, FineTuneSettings
+
+    texts = [*TEXTS, "Lokal mat från gårdar i Sörmland.", "Digitala trygghetslarm i hemtjänsten."]
+    labels = np.array([[0, 0, 1, 0], [0, 0, 0, 1], [1, 0, 0, 0], [0, 1, 0, 0]], dtype=bool)
+    base = Embedder(EmbedderSettings(precision="fp32"), use_cache=False)
+    tuning = EncoderTuning(base, texts, labels, FineTuneSettings(cut=11, batch_size=2), log=print)
+    first = tuning.cross_fitted_embeddings(0, np.array([2, 3]))
+    with pytest.raises(ValueError, match="held out"):
+        tuning.out_of_fold_vectors()
+    second = tuning.cross_fitted_embeddings(1, np.array([0, 1]))
+    oof = tuning.out_of_fold_vectors()
+    np.testing.assert_array_equal(oof[:2], first[:2])
+    np.testing.assert_array_equal(oof[2:], second[2:])
+    assert not np.allclose(first, second)

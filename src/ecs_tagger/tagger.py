@@ -442,7 +442,7 @@ class Tagger:
                 settings,
                 taxonomy.codes,
                 by_kind=by_kind,
-                fold_embeddings=tuning.fold_embeddings if tuning is not None else None,
+                fold_embeddings=tuning.cross_fitted_embeddings if tuning is not None else None,
             )
             manifest["cross_validation"] = {
                 "folds": settings.cv_folds,
@@ -453,6 +453,9 @@ class Tagger:
             }
         everything = np.arange(len(training.texts))
         clock = time.perf_counter()
+        if tuning is not None and settings.crossfit and cross_validation:
+            # the stacker learns from each row's vector of the CV encoder not tuned on it
+            prepared = replace(prepared, stack_embeddings=tuning.out_of_fold_vectors())
         lexical, classifier = fit_classifier(
             prepared,
             training.labels,

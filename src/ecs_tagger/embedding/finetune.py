@@ -457,6 +457,7 @@ class EncoderTuning:
         self.settings = settings
         self.log = log if log is not None else LOGGER.info
         self.records: list[dict[str, Any]] = []
+        self._out_of_fold: np.ndarray | None = None
         started = time.perf_counter()
         #: layers of the base encoder
         self.base_layers = len(base.model[0].auto_model.encoder.layer)
@@ -480,6 +481,23 @@ class EncoderTuning:
     def fold_embeddings(self, fold: int, rows: np.ndarray) -> np.ndarray:
         """Vectors of every row (rows × dimensions) through layers tuned on `rows` alone."""
         return self.vectors_tuned_on(rows, self.settings.seed + fold, f"fold {fold}")
+
+    def cross_fitted_embeddings(self, fold: int, rows: np.ndarray) -> np.ndarray:
+        """`fold_embeddings`, also keeping the vectors of the rows outside `rows` (the fold's
+        test part) for `out_of_fold_vectors`."""
+        vectors = self.fold_embeddings(fold, rows)
+        if self._out_of_fold is None:
+            self._out_of_fold = np.full(vectors.shape, np.nan, dtype=np.float32)
+        held_out = np.setdiff1d(np.arange(len(vectors)), rows)
+        self._out_of_fold[held_out] = vectors[held_out]
+        return vectors
+
+    def out_of_fold_vectors(self) -> np.ndarray:
+        """Each row's vector from the `cross_fitted_embeddings` fold that held it out (rows ×
+        dimensions); ValueError before every row has been held out once."""
+        if self._out_of_fold is None or np.isnan(self._out_of_fold).any():
+            raise ValueError("not every row has been held out by a cross-validation fold")
+        return self._out_of_fold
 
     def vectors_tuned_on(self, rows: np.ndarray, seed: int, what: str) -> np.ndarray:
         """Vectors of every row (rows × dimensions) through layers tuned on `rows` alone with

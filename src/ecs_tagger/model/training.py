@@ -50,6 +50,10 @@ class TrainSettings:
     #: vectors (`ecs_tagger.embedding.finetune`); in cross-validation each fold tunes its own copy
     #: on its training part. None: the encoder as it is.
     finetune: FineTuneSettings | None = None
+    #: With `finetune` and cross-validation: the stacker of the final model learns from each
+    #: row's vector of the cross-validation encoder that was not tuned on it (cross-fitting,
+    #: `AreaFeatures.stack_embeddings`) instead of the final encoder's, which fits those rows.
+    crossfit: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
