@@ -287,8 +287,22 @@ def _variants(sections: dict[str, Any]) -> list[str]:
         "records follow their record's fold. Each variant trains on its kinds of rows of each "
         "fold's training part and predicts every row of the test part.",
         "",
-        *_variant_tables(data["variants"]),
     ]
+    full = {n: r for n, r in data["variants"].items() if "folds_scored" not in r}
+    screens = {n: r for n, r in data["variants"].items() if "folds_scored" in r}
+    if full:
+        out += _variant_tables(full)
+    if screens:
+        out += [
+            "",
+            "### Screens on the first fold(s)",
+            "",
+            "`--variant-folds K`: trained and scored on the first K of the same 5 folds only (the "
+            "row names say which), to choose what earns a full cross-validation; compare a screen "
+            "row only with screen rows of the same folds.",
+            "",
+            *_variant_tables(screens),
+        ]
     commands = list(
         dict.fromkeys(r["command"] for r in data["variants"].values() if r.get("command"))
     )
@@ -299,12 +313,21 @@ def _variants(sections: dict[str, Any]) -> list[str]:
         out += [
             "",
             "Fine-tuning (`ft`): the encoder's top layers trained inside each fold on the rows of its "
-            "training part, then every text re-embedded with them:",
+            "training part, then every text re-embedded with them; `fold f, half h` (`crossfit`): "
+            "trained on one half of fold f's training part (whole groups), whose vectors of the "
+            "other half's rows are what the stacker learns from. Computed in "
+            + ", ".join(sorted({str(r.get("precision", "fp32")) for r in data["finetuning"]}))
+            + " (bf16: autocast where the CPU has bf16 instructions).",
             "",
             "| run | pieces | steps | training s | run total s | loss first → last |",
             "| --- | --- | --- | --- | --- | --- |",
         ]
-        for record in data["finetuning"]:
+        # a run resumed from saved vectors repeats the record of the run that made them
+        unique = {
+            (r.get("part", r.get("fold")), r["pieces"], r["steps"], r["seconds"]): r
+            for r in data["finetuning"]
+        }
+        for record in unique.values():
             run = record.get("part", f"fold {record.get('fold', '?')}")
             out.append(
                 f"| {run} | {record['pieces']} | {record['steps']} | "

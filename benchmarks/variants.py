@@ -247,6 +247,7 @@ class Vectors:
         self.finetuning: list[dict[str, Any]] = []
         self._folds: dict[str, list[np.ndarray]] = {}
         self._tunings: dict[str, Any] = {}
+        self._resumed: set[str] = set()
         #: the folds trained and scored (the first `options.variant_folds`, or all)
         self.folds = data.folds[: options.variant_folds] if options.variant_folds else data.folds
 
@@ -301,8 +302,10 @@ class Vectors:
 
         saved, saved_record = store / f"{part}.npy", store / f"{part}.json"
         if saved.exists() and saved_record.exists():
-            self.finetuning.append(json.loads(saved_record.read_text()) | {"resumed": True})
-            log(f"{part}: tuned vectors from {saved}")
+            if part not in self._resumed:  # once per run, however many variants use it
+                self._resumed.add(part)
+                self.finetuning.append(json.loads(saved_record.read_text()) | {"resumed": True})
+                log(f"{part}: tuned vectors from {saved}")
             return np.load(saved)
         if name not in self._tunings:
             embedder = Embedder(self.settings.embedder, use_cache=False)
