@@ -172,7 +172,6 @@ def tuned_tagger(small_training_frame: object, tmp_path_factory: pytest.TempPath
         min_df=1,
         embedder=EmbedderSettings(precision="fp32"),
         finetune=FineTuneSettings(cut=11, epochs=1.0, train_tokens=64, batch_size=16),
-        crossfit=True,
     )
     embedder = Embedder(settings.embedder, cache_directory=tmp_path_factory.mktemp("cache"))
     return Tagger.train(small_training_frame, settings=settings, embedder=embedder)  # type: ignore[arg-type]
@@ -193,6 +192,12 @@ def test_training_with_finetune_tunes_every_fold_and_the_final_encoder(
 
     card = render_model_card(manifest)
     assert "Task-tuned encoder: layers 11 and up" in card and "(5 runs)" in card
+    assert manifest["finetuning"]["stacker_cross_fitted"] is True and "(cross-fitting)" in card
+    uncrossed = {
+        **manifest,
+        "finetuning": {**manifest["finetuning"], "stacker_cross_fitted": False},
+    }
+    assert "not cross-fitted" in render_model_card(uncrossed)
     assert tuned_tagger.metrics is not None and 0.0 <= tuned_tagger.metrics.macro_f1 <= 1.0
 
 

@@ -453,7 +453,8 @@ class Tagger:
             }
         everything = np.arange(len(training.texts))
         clock = time.perf_counter()
-        if tuning is not None and settings.crossfit and cross_validation:
+        crossfit = settings.crossfit and cross_validation
+        if tuning is not None and crossfit:
             # the stacker learns from each row's vector of the CV encoder not tuned on it
             prepared = replace(prepared, stack_embeddings=tuning.out_of_fold_vectors())
         lexical, classifier = fit_classifier(
@@ -472,6 +473,8 @@ class Tagger:
             manifest["finetuning"] = {
                 "lower_states_s": tuning.lower_states_s,
                 "runs": tuning.records,
+                # whether the stacker learned from cross-fitted vectors (needs cross-validation)
+                "stacker_cross_fitted": crossfit,
             }
         manifest["training_time"] = timings
         manifest["thresholds"] = {

@@ -87,7 +87,14 @@ def render_model_card(manifest: dict[str, Any]) -> str:
             f" ({tuned.get('epochs')} epochs, {tuned.get('train_tokens')} tokens, lr"
             f" {tuned.get('learning_rate')}), shipped in `encoder_top.safetensors` (sha256"
             f" `{str(encoder['adapter'])[:12]}…`) and applied over the base encoder at load;"
-            f" cross-validation tuned a copy inside each fold ({max(0, len(runs) - 1)} runs).",
+            f" cross-validation tuned a copy inside each fold ({max(0, len(runs) - 1)} runs)"
+            + (
+                "; the stacker learned from each row's vector of the fold's copy that held it out"
+                " (cross-fitting)."
+                if (manifest.get("finetuning") or {}).get("stacker_cross_fitted")
+                else "; the stacker learned from the tuned encoder's vectors of its own training"
+                " rows (not cross-fitted: trained without cross-validation or with crossfit off)."
+            ),
             "",
         ]
     cv = manifest.get("cross_validation")
