@@ -509,8 +509,6 @@ class EncoderTuning:
         """An Embedder of the base encoder with layers tuned on `rows` (default: every row); the
         layers are stored in the base's cache folder (`store_adapter`), which the Embedder reads
         them from until the model is saved with them."""
-        from ecs_tagger.embedding.encoder import Embedder
-
         rows = np.arange(len(self.labels)) if rows is None else rows
         layers = self._tune(rows, self.settings.seed, "all rows")
         folder, sha = store_adapter(
@@ -519,7 +517,8 @@ class EncoderTuning:
             Path(self.base.cache_directory) / "adapters",
             drops_above=self.settings.cut + len(layers) < self.base_layers,
         )
-        return Embedder(
+        # an Embedder of the base's class (this module is imported by the encoder module)
+        return type(self.base)(
             replace(self.base.settings, adapter=sha),
             cache_directory=self.base.cache_directory,
             use_cache=self.base.use_cache,
