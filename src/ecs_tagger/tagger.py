@@ -19,7 +19,6 @@ import pandas as pd
 from ecs_tagger.config import default_model_dir
 from ecs_tagger.corpus import data_hash
 from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
-from ecs_tagger.embedding.finetune import EncoderTuning, FineTuneSettings
 from ecs_tagger.embedding.precision import same_vectors
 from ecs_tagger.errors import ModelError
 from ecs_tagger.model.card import render_model_card
@@ -31,7 +30,6 @@ from ecs_tagger.model.metrics import MultiLabelReport, multilabel_report
 from ecs_tagger.model.results import STATUS_EMPTY, STATUS_OK, STATUS_TRUNCATED, TagResult
 from ecs_tagger.model.taxonomy import Taxonomy, default_taxonomy
 from ecs_tagger.model.training import (
-    PreparedData,
     TrainingSet,
     TrainSettings,
     combine_training_frames,
@@ -40,6 +38,7 @@ from ecs_tagger.model.training import (
     document_lengths,
     fit_classifier,
     prepare,
+    tuned_preparation,
 )
 from ecs_tagger.model.vectors import TrainingVectors, model_training_vectors, prefill_cache
 from ecs_tagger.preprocess import PreprocessedText, Preprocessor, PreprocessSettings
@@ -391,7 +390,7 @@ class Tagger:
         clock = time.perf_counter()
         tuning = None
         if settings.finetune is not None:
-            tuning, embedder, prepared = _tuned_preparation(
+            tuning, embedder, prepared = tuned_preparation(
                 training, preprocessor, embedder, settings.finetune, progress
             )
             settings = replace(settings, embedder=embedder.settings)
@@ -529,23 +528,6 @@ class Tagger:
             training_vectors=self._training_vectors,
             directory=self.directory,
         )
-
-
-def _tuned_preparation(
-    training: TrainingSet,
-    preprocessor: Preprocessor,
-    base: Embedder,
-    finetune: FineTuneSettings,
-    progress: ProgressCallback | None,
-) -> tuple[EncoderTuning, Embedder, PreparedData]:
-    """Preprocess the training texts, tune the encoder's top layers on every row and embed the
-    texts with the tuned encoder (as tagging will); the tuning keeps the lower states for the
-    cross-validation folds."""
-    documents = preprocessor.process_many(training.texts)
-    tuning = EncoderTuning(base, [d.model_text for d in documents], training.labels, finetune)
-    embedder = tuning.tuned_embedder()
-    embeddings = embedder.embed_documents([d.model_text for d in documents], progress=progress)
-    return tuning, embedder, PreparedData(documents, embeddings)
 
 
 def _text_list(texts: Any, method: str) -> list[Any]:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ecs_tagger.embedding.encoder import Embedder, EmbedderSettings
-from ecs_tagger.embedding.finetune import FineTuneSettings
+from ecs_tagger.embedding.finetune import EncoderTuning, FineTuneSettings
 from ecs_tagger.errors import InputError
 from ecs_tagger.model.classifier import AreaClassifier, AreaFeatures, folds_for
 from ecs_tagger.model.features import CONTEXT_COLUMNS, LemmaTfidf, text_context
@@ -179,6 +179,23 @@ def prepare(
     documents = preprocessor.process_many(texts)
     embeddings = embedder.embed_documents([doc.model_text for doc in documents], progress=progress)
     return PreparedData(documents, embeddings)
+
+
+def tuned_preparation(
+    training: TrainingSet,
+    preprocessor: Preprocessor,
+    base: Embedder,
+    finetune: FineTuneSettings,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[EncoderTuning, Embedder, PreparedData]:
+    """Preprocess the training texts, tune the encoder's top layers on every row and embed the
+    texts with the tuned encoder (as tagging will); the tuning keeps the lower states for the
+    cross-validation folds."""
+    documents = preprocessor.process_many(training.texts)
+    tuning = EncoderTuning(base, [d.model_text for d in documents], training.labels, finetune)
+    embedder = tuning.tuned_embedder()
+    embeddings = embedder.embed_documents([d.model_text for d in documents], progress=progress)
+    return tuning, embedder, PreparedData(documents, embeddings)
 
 
 def document_context(documents: Sequence[PreprocessedText]) -> np.ndarray:
