@@ -191,7 +191,7 @@ def test_training_with_finetune_tunes_every_fold_and_the_final_encoder(
     from ecs_tagger.model.card import render_model_card
 
     card = render_model_card(manifest)
-    assert "Task-tuned encoder: layers 11 and up" in card and "(5 runs)" in card
+    assert "Task-tuned encoder: layers 11 and up" in card and "each of 5 folds" in card
     assert manifest["finetuning"]["stacker_cross_fitted"] is True and "(cross-fitting)" in card
     uncrossed = {
         **manifest,

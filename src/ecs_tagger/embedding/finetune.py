@@ -505,12 +505,11 @@ class EncoderTuning:
         layers = self._tune(rows, seed, what)
         return row_vectors(layers, self.tuning, self.base.precision)
 
-    def tuned_embedder(self, rows: np.ndarray | None = None) -> Any:
-        """An Embedder of the base encoder with layers tuned on `rows` (default: every row); the
-        layers are stored in the base's cache folder (`store_adapter`), which the Embedder reads
-        them from until the model is saved with them."""
-        rows = np.arange(len(self.labels)) if rows is None else rows
-        layers = self._tune(rows, self.settings.seed, "all rows")
+    def tuned_embedder(self) -> Any:
+        """An Embedder of the base encoder with layers tuned on every row; the layers are stored
+        in the base's cache folder (`store_adapter`), which the Embedder reads them from until
+        the model is saved with them."""
+        layers = self._tune(np.arange(len(self.labels)), self.settings.seed, "all rows")
         folder, sha = store_adapter(
             layers,
             self.settings.cut,

@@ -81,19 +81,27 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         ]
     tuned = manifest.get("settings", {}).get("finetune")
     if tuned and encoder.get("adapter"):
-        runs = (manifest.get("finetuning") or {}).get("runs", [])
+        tuning = manifest.get("finetuning") or {}
+        folds = sum(str(r.get("part", "")).startswith("fold") for r in tuning.get("runs", []))
         lines += [
             f"Task-tuned encoder: layers {tuned.get('cut')} and up tuned on the training rows"
             f" ({tuned.get('epochs')} epochs, {tuned.get('train_tokens')} tokens, lr"
             f" {tuned.get('learning_rate')}), shipped in `encoder_top.safetensors` (sha256"
-            f" `{str(encoder['adapter'])[:12]}…`) and applied over the base encoder at load;"
-            f" cross-validation tuned a copy inside each fold ({max(0, len(runs) - 1)} runs)"
+            f" `{str(encoder['adapter'])[:12]}…`) and applied over the base encoder at load."
             + (
-                "; the stacker learned from each row's vector of the fold's copy that held it out"
-                " (cross-fitting)."
-                if (manifest.get("finetuning") or {}).get("stacker_cross_fitted")
-                else "; the stacker learned from the tuned encoder's vectors of its own training"
-                " rows (not cross-fitted: trained without cross-validation or with crossfit off)."
+                f" Cross-validation tuned a copy inside each of {folds} folds; each fold's stacker"
+                " learned from its own copy's vectors of its training rows (not cross-fitted), so"
+                " the metrics below understate a cross-fitted model."
+                if folds
+                else ""
+            )
+            + (
+                " The final stacker learned from each row's vector of the fold copy that held it"
+                " out (cross-fitting)."
+                if tuning.get("stacker_cross_fitted")
+                else " The final stacker learned from the tuned encoder's vectors of its own"
+                " training rows (not cross-fitted: trained without cross-validation or with"
+                " crossfit off)."
             ),
             "",
         ]
